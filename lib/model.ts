@@ -157,13 +157,16 @@ function wrap(
  * const logits = await model.run(new Float32Array(IMAGE_FLOATS), 1);
  * ```
  */
-export function loadModel(bytes: Uint8Array, options: LoadOptions): Promise<InferenceModel> {
+export async function loadModel(
+  bytes: Uint8Array,
+  options: LoadOptions,
+): Promise<InferenceModel> {
   checkThreads(options.threads);
   switch (options.backend) {
     case "wasm":
-      return loadWasm(bytes, options);
+      return await loadWasm(bytes, options);
     case "native":
-      return loadNative(bytes, options);
+      return await loadNative(bytes, options);
     default:
       throw new RangeError(`backend must be wasm or native: got ${options.backend}`);
   }
