@@ -65,7 +65,7 @@ Deno.test("model task", async (t) => {
   await t.step("downloads from an http URL (a loopback server) and verifies it", async () => {
     const server = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen() {} },
-      () => new Response(bytes),
+      () => new Response(bytes as Uint8Array<ArrayBuffer>),
     );
     const url = `http://127.0.0.1:${server.addr.port}/resnet18-v2-7.onnx`;
     const m = await run({ seed: 0, out, from: url, sha256: sha, force: true });
