@@ -1,0 +1,78 @@
+/**
+ * An {@link InferenceModel} whose session lives in a Worker (lib/model_worker.ts), so a batch
+ * running on onnxruntime never blocks the caller's event loop: health checks, metrics and
+ * decoding of the next batch go on while the model computes.
+ *
+ * @module
+ */
+import { IMAGE_FLOATS, type InferenceModel, type LoadOptions } from "./model.ts";
+import type { WorkerReply, WorkerRequest } from "./model_worker.ts";
+
+interface Pending {
+  resolve(logits: Float32Array): void;
+  reject(err: Error): void;
+}
+
+/**
+ * Starts a model worker, loads `bytes` in it and resolves once the session is ready.
+ *
+ * `run()` transfers a copy of the input to the worker; the logits come back transferred.
+ */
+export function loadWorkerModel(bytes: Uint8Array, options: LoadOptions): Promise<InferenceModel> {
+  const worker = new Worker(new URL("./model_worker.ts", import.meta.url), { type: "module" });
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let failure: Error | undefined;
+
+  return new Promise((resolveLoad, rejectLoad) => {
+    const fail = (err: Error) => {
+      failure = err;
+      rejectLoad(err);
+      for (const p of pending.values()) p.reject(err);
+      pending.clear();
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      fail(new Error(`model worker crashed: ${event.message}`));
+    };
+    worker.onmessage = ({ data }: MessageEvent<WorkerReply>) => {
+      if (data.type === "loaded") {
+        resolveLoad(proxy(data.inputName, data.outputName));
+      } else if (data.type === "result") {
+        pending.get(data.id)?.resolve(data.logits);
+        pending.delete(data.id);
+      } else if (data.id === undefined) {
+        fail(new Error(`model load failed: ${data.message}`));
+      } else {
+        pending.get(data.id)?.reject(new Error(data.message));
+        pending.delete(data.id);
+      }
+    };
+    const post = (message: WorkerRequest, transfer: Transferable[] = []) =>
+      worker.postMessage(message, transfer);
+    post({ type: "load", bytes, options });
+
+    function proxy(inputName: string, outputName: string): InferenceModel {
+      return {
+        backend: options.backend,
+        threads: options.threads,
+        inputName,
+        outputName,
+        run(input, batchSize) {
+          if (failure) return Promise.reject(failure);
+          const copy = input.slice(0, batchSize * IMAGE_FLOATS);
+          const id = nextId++;
+          return new Promise((resolve, reject) => {
+            pending.set(id, { resolve, reject });
+            post({ type: "run", id, input: copy, batchSize }, [copy.buffer as ArrayBuffer]);
+          });
+        },
+        release() {
+          worker.terminate();
+          fail(new Error("model released"));
+          return Promise.resolve();
+        },
+      };
+    }
+  });
+}
