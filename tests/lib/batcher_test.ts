@@ -117,7 +117,7 @@ Deno.test("Batcher", async (t) => {
       let calls = 0;
       const batcher = new Batcher<number, number>({
         maxBatch: 2,
-        maxDelayMs: 0,
+        maxDelayMs: 5,
         maxQueue: 10,
         clock,
         process: (items) => {
@@ -126,6 +126,7 @@ Deno.test("Batcher", async (t) => {
         },
       });
       const a = batcher.submit(1), b = batcher.submit(2), c = batcher.submit(3);
+      await clock.advance(5);
       await assert.rejects(a, /boom/);
       await assert.rejects(b, /boom/);
       assert.equal((await c).value, 3);
