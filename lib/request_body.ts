@@ -1,0 +1,96 @@
+/**
+ * Reads a prediction request's image without trusting its size: a declared `Content-Length` over
+ * the limit is refused before reading, and a streamed body is cut off as soon as it passes the
+ * limit, so a huge upload never sits in memory whole.
+ *
+ * @module
+ */
+import { HttpError } from "./http_error.ts";
+
+/** What a `/predict` request carried. */
+export interface PredictUpload {
+  /** The image file's bytes. */
+  bytes: Uint8Array;
+  /** The `topk` form field, when the request was multipart and had one. */
+  topk?: string;
+}
+
+function tooLarge(limit: number, seen: string): HttpError {
+  return new HttpError(
+    413,
+    "body_too_large",
+    `request body is ${seen}, over the ${limit}-byte limit`,
+  );
+}
+
+/** Reads the whole body, refusing with 413 past `limit` bytes. */
+export async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (declared > limit) throw tooLarge(limit, `${declared} bytes`);
+  if (!request.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(limit, `over ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
+
+/**
+ * Extracts the image from a `/predict` request: multipart field `image` (the seed's contract) or
+ * a raw `image/*` / `application/octet-stream` body. Errors: 400 (malformed multipart, no image),
+ * 413 (over `limit`), 415 (another media type).
+ */
+export async function readPredictUpload(request: Request, limit: number): Promise<PredictUpload> {
+  const type = (request.headers.get("content-type") ?? "").toLowerCase();
+  if (type.startsWith("multipart/form-data")) {
+    const raw = await readLimited(request, limit);
+    let form: FormData;
+    try {
+      form = await new Response(raw as Uint8Array<ArrayBuffer>, {
+        headers: { "content-type": type },
+      })
+        .formData();
+    } catch (err) {
+      throw new HttpError(
+        400,
+        "malformed_request",
+        `malformed multipart body: ${(err as Error).message}`,
+      );
+    }
+    const file = form.get("image");
+    if (!(file instanceof File)) {
+      throw new HttpError(400, "missing_image", "multipart body has no file field named 'image'");
+    }
+    const topk = form.get("topk");
+    return {
+      bytes: new Uint8Array(await file.arrayBuffer()),
+      topk: typeof topk === "string" ? topk : undefined,
+    };
+  }
+  if (type === "" || type.startsWith("image/") || type.startsWith("application/octet-stream")) {
+    const bytes = await readLimited(request, limit);
+    if (bytes.length === 0) throw new HttpError(400, "missing_image", "request body is empty");
+    return { bytes };
+  }
+  throw new HttpError(
+    415,
+    "unsupported_media_type",
+    `content type ${type} is not accepted: send multipart/form-data with an 'image' field or an image/* body`,
+  );
+}
