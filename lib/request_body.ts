@@ -77,6 +77,7 @@ export async function readPredictUpload(request: Request, limit: number): Promis
     if (!(file instanceof File)) {
       throw new HttpError(400, "missing_image", "multipart body has no file field named 'image'");
     }
+    if (file.size === 0) throw new HttpError(400, "missing_image", "the 'image' file is empty");
     const topk = form.get("topk");
     return {
       bytes: new Uint8Array(await file.arrayBuffer()),
