@@ -1,0 +1,246 @@
+/**
+ * The replica: ResNet18 behind HTTP with dynamic batching (port 6000).
+ *
+ * `deno task replica --port 6000 --backend wasm|native --threads N --model PATH --max-batch 8
+ * --batch-delay-ms 2 --queue 64`; every flag is also an environment variable (`REPLICA_PORT`,
+ * ...). The model runs in a worker so health checks and metrics answer while it computes.
+ * SIGTERM: readiness turns 503 at once, queued and in-flight requests finish (bounded by
+ * `--grace-s`), then the process exits 0.
+ *
+ * @module
+ */
+import { Batcher } from "./lib/batcher.ts";
+import { initJpegCodec } from "./lib/image.ts";
+import { type Flags, helpText, parseFlags, UsageError } from "./lib/cli.ts";
+import { createLogger, type Logger } from "./lib/log.ts";
+import { readManifest } from "./lib/manifest.ts";
+import { createRegistry, type ReplicaMetrics, replicaMetrics } from "./lib/metrics.ts";
+import { IMAGE_FLOATS, type InferenceModel } from "./lib/model.ts";
+import { createApp, type ReplicaState } from "./lib/replica_app.ts";
+import { rows } from "./lib/topk.ts";
+import { loadWorkerModel } from "./lib/worker_model.ts";
+
+export { createApp } from "./lib/replica_app.ts";
+
+/** The replica's flags (env prefix `REPLICA_`). */
+export const REPLICA_FLAGS = {
+  host: { type: "string", default: "0.0.0.0", help: "address to listen on" },
+  port: {
+    type: "number",
+    default: 6000,
+    min: 0,
+    max: 65535,
+    integer: true,
+    help: "port (0 = any free port)",
+  },
+  backend: {
+    type: "string",
+    default: "wasm",
+    choices: ["wasm", "native"],
+    help: "onnxruntime build",
+  },
+  threads: {
+    type: "number",
+    default: 2,
+    min: 1,
+    max: 64,
+    integer: true,
+    help: "inference threads",
+  },
+  model: { type: "string", default: "models/resnet18.onnx", help: "ONNX model file" },
+  labels: { type: "string", default: "models/labels.txt", help: "class labels, one per line" },
+  "max-batch": {
+    type: "number",
+    default: 8,
+    min: 1,
+    max: 256,
+    integer: true,
+    help: "largest batch",
+  },
+  "batch-delay-ms": {
+    type: "number",
+    default: 2,
+    min: 0,
+    max: 10_000,
+    help: "longest wait for a batch to fill",
+  },
+  queue: {
+    type: "number",
+    default: 64,
+    min: 0,
+    max: 1_000_000,
+    integer: true,
+    help: "requests waiting before 503",
+  },
+  "max-body-mb": {
+    type: "number",
+    default: 16,
+    min: 0.001,
+    max: 1024,
+    help: "largest request body",
+  },
+  "max-pixels": {
+    type: "number",
+    default: 40_000_000,
+    min: 1,
+    max: 1e9,
+    integer: true,
+    help: "largest image",
+  },
+  "max-topk": {
+    type: "number",
+    default: 20,
+    min: 1,
+    max: 1000,
+    integer: true,
+    help: "largest topk",
+  },
+  "grace-s": { type: "number", default: 30, min: 0, max: 3600, help: "drain time on SIGTERM" },
+  name: { type: "string", default: "", help: "instance name for x-replica (default host:port)" },
+} as const;
+
+/** Parsed replica options. */
+export type ReplicaOptions = Flags<typeof REPLICA_FLAGS>;
+
+const USAGE =
+  "Usage: deno task replica [options]\n\nServes ResNet18 over HTTP with dynamic batching.";
+
+/** A running replica. */
+export interface RunningReplica {
+  /** The port it listens on. */
+  port: number;
+  /** Resolves when the server has closed after a drain. */
+  finished: Promise<void>;
+}
+
+function modelBatcher(model: InferenceModel, metrics: ReplicaMetrics, options: ReplicaOptions) {
+  return new Batcher<Float32Array, Float32Array>({
+    maxBatch: options.maxBatch,
+    maxDelayMs: options.batchDelayMs,
+    maxQueue: options.queue,
+    async process(items) {
+      const input = new Float32Array(items.length * IMAGE_FLOATS);
+      items.forEach((t, i) => input.set(t, i * IMAGE_FLOATS));
+      metrics.batchSize.observe(items.length);
+      return rows(await model.run(input, items.length), items.length);
+    },
+  });
+}
+
+async function warmUp(model: InferenceModel, maxBatch: number): Promise<void> {
+  for (const n of new Set([1, maxBatch])) await model.run(new Float32Array(n * IMAGE_FLOATS), n);
+}
+
+/**
+ * Loads the model, serves, and drains when `signal` aborts. Readiness turns on after a warm-up
+ * batch.
+ */
+export async function run(
+  options: ReplicaOptions,
+  signal: AbortSignal,
+  log: Logger = createLogger("replica"),
+): Promise<RunningReplica> {
+  await initJpegCodec();
+  const bytes = await Deno.readFile(options.model);
+  const manifest = await readManifest(options.model, bytes);
+  const labels = (await Deno.readTextFile(options.labels)).split("\n").map((l) => l.trim()).filter(
+    Boolean,
+  );
+  const registry = createRegistry();
+  const metrics = replicaMetrics(registry);
+  const state: ReplicaState = { ready: false, draining: false };
+  const model = await loadWorkerModel(bytes, {
+    backend: options.backend as "wasm" | "native",
+    threads: options.threads,
+  });
+  const batcher = modelBatcher(model, metrics, options);
+  let name = options.name;
+  const app = createApp({
+    batcher,
+    manifest,
+    oip: {
+      name: "resnet18",
+      inputName: model.inputName,
+      outputName: model.outputName,
+      classes: labels.length,
+    },
+    labels,
+    registry,
+    metrics,
+    get name() {
+      return name;
+    },
+    state,
+    limits: {
+      maxBodyBytes: Math.round(options.maxBodyMb * 1024 * 1024),
+      maxPixels: options.maxPixels,
+      maxTopk: options.maxTopk,
+    },
+    log,
+  });
+  const server = Deno.serve(
+    { hostname: options.host, port: options.port, onListen() {} },
+    app.fetch,
+  );
+  const port = server.addr.port;
+  name ||= `${Deno.hostname()}:${port}`;
+  log("listening", {
+    port,
+    backend: options.backend,
+    threads: options.threads,
+    model: manifest.sha256,
+    name,
+  });
+
+  const started = performance.now();
+  await warmUp(model, options.maxBatch);
+  state.ready = !state.draining;
+  log("ready", { warmup_ms: Math.round(performance.now() - started) });
+
+  const finished = new Promise<void>((resolve) => {
+    const drain = async () => {
+      state.draining = true;
+      log("draining", {
+        queued: batcher.queued,
+        in_flight: batcher.inFlight,
+        grace_s: options.graceS,
+      });
+      const graceOver = new Promise<"timeout">((r) =>
+        setTimeout(() => r("timeout"), options.graceS * 1000)
+      );
+      const outcome = await Promise.race([
+        batcher.idle().then(() => "drained" as const),
+        graceOver,
+      ]);
+      await server.shutdown();
+      await model.release();
+      log("stopped", { outcome });
+      resolve();
+    };
+    if (signal.aborted) drain();
+    else signal.addEventListener("abort", drain, { once: true });
+  });
+  return { port, finished };
+}
+
+if (import.meta.main) {
+  let options;
+  try {
+    options = parseFlags(REPLICA_FLAGS, Deno.args, { envPrefix: "REPLICA" });
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`replica: ${err.message} (see --help)`);
+    Deno.exit(2);
+  }
+  if (options === "help") {
+    console.log(helpText(USAGE, REPLICA_FLAGS, "REPLICA"));
+    Deno.exit(0);
+  }
+  const controller = new AbortController();
+  for (const sig of ["SIGTERM", "SIGINT"] as const) {
+    Deno.addSignalListener(sig, () => controller.abort());
+  }
+  const replica = await run(options, controller.signal);
+  await replica.finished;
+  Deno.exit(0);
+}
