@@ -52,6 +52,12 @@ export const IMAGE_FLOATS = 3 * 224 * 224;
 
 const THREAD_LIMIT = 64;
 
+/**
+ * Session config shared by both backends: the intra-op threads sleep instead of spinning between
+ * kernels, so on a small machine they leave the CPU to the HTTP event loop and the decoder.
+ */
+const SESSION_CONFIG = { session: { intra_op: { allow_spinning: "0" } } };
+
 function checkThreads(threads: number): void {
   if (!Number.isInteger(threads) || threads < 1 || threads > THREAD_LIMIT) {
     throw new RangeError(
@@ -96,6 +102,7 @@ async function loadWasm(bytes: Uint8Array, options: LoadOptions): Promise<Infere
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: ["wasm"],
     graphOptimizationLevel: "all",
+    extra: SESSION_CONFIG,
   });
   return wrap("wasm", options.threads, session, ort.Tensor);
 }
@@ -107,6 +114,7 @@ async function loadNative(bytes: Uint8Array, options: LoadOptions): Promise<Infe
     interOpNumThreads: 1,
     executionMode: "sequential",
     graphOptimizationLevel: "all",
+    extra: SESSION_CONFIG,
   });
   return wrap("native", options.threads, session, ort.Tensor);
 }
