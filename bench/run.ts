@@ -2,8 +2,9 @@
  * `deno task bench`: runs the project's benchmarks side by side in one run, writes
  * `bench/results.json` and prints a table per section.
  *
- * Sections: `inference` (bare `session.run` images/s per backend, threads and batch) and
- * `preprocess` (decode + preprocess median ms per image). `--only a,b` runs some; sections not
+ * Sections: `inference` (bare `session.run` images/s per backend, threads and batch),
+ * `preprocess` (decode + preprocess median ms per image) and `replica` (HTTP saturation
+ * throughput against an in-process loop, low-load latency, `/healthz` p99, RSS under bad input). `--only a,b` runs some; sections not
  * run keep their previous results in the JSON file.
  *
  * @module
@@ -57,7 +58,13 @@ async function preprocess(): Promise<Record<string, unknown>> {
   return result as Record<string, unknown>;
 }
 
-const SECTIONS: Record<string, Section> = { inference, preprocess };
+async function replica(): Promise<Record<string, unknown>> {
+  const result = await child(["bench/replica_bench.ts"]);
+  log(result);
+  return result as Record<string, unknown>;
+}
+
+const SECTIONS: Record<string, Section> = { inference, preprocess, replica };
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;
