@@ -1,0 +1,176 @@
+/**
+ * `cpa`: the project's latency-SLO policy — the fewest replicas whose predicted p95 stays under
+ * the SLO with headroom.
+ *
+ * The model, one tick at a time:
+ * 1. Capacity. Each replica serves μ requests/s at saturation, batching included
+ *    (`serviceRatePerReplica`, measured by the inference bench). With `learnServiceRate`, μ is
+ *    re-estimated whenever the replicas are saturated (requests wait in the dispatcher queue):
+ *    the sample is completed throughput / ready replicas, smoothed by an EWMA (`learningRate`)
+ *    and kept in state. A request's own time in a replica is `serviceTimeSeconds` (default 1/μ).
+ * 2. Correction. When the observed p95 is over the SLO, the slowdown k ∈ [1, `maxCorrection`]
+ *    that makes the model reproduce it at the current ready replicas and arrival rate is found
+ *    (replicas k times slower: μ/k and s·k; see `calibrateSlowdown`). The slowdown is kept in
+ *    state and relaxes towards 1 with half-life `correctionHalfLifeSeconds`, so a correction
+ *    outlives the scale-up it caused instead of being forgotten the moment latency recovers.
+ * 3. Load. The arrival rate λ plus the rate that drains the dispatcher backlog within
+ *    `drainSeconds`: λ' = λ + queueLength / drainSeconds.
+ * 4. Sizing. The replicas form one M/M/c queue (the dispatcher's FIFO in front of c replicas).
+ *    p95 sojourn ≈ p95 of the Erlang-C waiting time + service time (see queueing.ts); the raw
+ *    proposal is the fewest c with that under `targetLatencySeconds × (1 − headroom)`. When the
+ *    service time alone is over the target (`SLOUnreachable`) it is the fewest c for which 95% of
+ *    requests do not wait, past which replicas cannot help.
+ * 5. Normalisation. The same behavior code as `hpa`: scale down only after the stabilisation
+ *    window (the max of the recommendations within it), scale-rate policies, then the clamp.
+ *
+ * @module
+ */
+import {
+  type Behavior,
+  type BehaviorState,
+  DEFAULT_SCALE_DOWN,
+  DEFAULT_SCALE_UP,
+  initialBehaviorState,
+  normalize,
+} from "./behavior.ts";
+import { calibrateSlowdown, fewestServers, sojournQuantile } from "./queueing.ts";
+import {
+  type Decision,
+  directionReason,
+  type Observation,
+  readyReplicas,
+  type ReplicaBounds,
+} from "./types.ts";
+
+/** The latency percentile the SLO is stated on. */
+export const SLO_QUANTILE = 0.95;
+
+/** Spec of the `cpa` policy (defaults in {@link CPA_DEFAULTS}). */
+export interface CpaSpec extends ReplicaBounds {
+  /** The p95 latency SLO, seconds. Default 0.5. */
+  targetLatencySeconds: number;
+  /** Plan for p95 ≤ SLO × (1 − headroom); in [0, 1). Default 0.2. */
+  headroom: number;
+  /** Requests/s one saturated replica completes, batching included. Default 20. */
+  serviceRatePerReplica: number;
+  /** A request's time inside a replica, seconds; absent means 1 / service rate. */
+  serviceTimeSeconds?: number;
+  /** Re-estimate the service rate from throughput while saturated. Default true. */
+  learnServiceRate: boolean;
+  /** EWMA weight of a new service-rate sample, in (0, 1]. Default 0.2. */
+  learningRate: number;
+  /** Drain the dispatcher backlog within this many seconds. Default 10. */
+  drainSeconds: number;
+  /** Largest slowdown the observed-p95 correction may apply (≥ 1). Default 3. */
+  maxCorrection: number;
+  /** Half-life of the correction's relaxation towards 1, seconds. Default 300. */
+  correctionHalfLifeSeconds: number;
+  /** Stabilisation and rate rules. Default: autoscaling/v2's, with a 120 s scale-down window. */
+  behavior: Behavior;
+}
+
+/** Defaults of {@link CpaSpec}. */
+export const CPA_DEFAULTS: Readonly<CpaSpec> = Object.freeze({
+  minReplicas: 1,
+  maxReplicas: 10,
+  targetLatencySeconds: 0.5,
+  headroom: 0.2,
+  serviceRatePerReplica: 20,
+  learnServiceRate: true,
+  learningRate: 0.2,
+  drainSeconds: 10,
+  maxCorrection: 3,
+  correctionHalfLifeSeconds: 300,
+  behavior: Object.freeze({
+    scaleUp: DEFAULT_SCALE_UP,
+    scaleDown: Object.freeze({ ...DEFAULT_SCALE_DOWN, stabilizationWindowSeconds: 120 }),
+  }),
+});
+
+/** State of the `cpa` policy. */
+export interface CpaState extends BehaviorState {
+  /** Learned per-replica service rate, requests/s; `null` until the first decision. */
+  serviceRate: number | null;
+  /** Current slowdown correction (≥ 1). */
+  slowdown: number;
+  /** When the state was last updated, seconds; `null` before the first decision. */
+  updatedAt: number | null;
+}
+
+/** The state of a fresh `cpa` autoscaler (see {@link initialBehaviorState}). */
+export function initialCpaState(now: number, currentReplicas: number): CpaState {
+  return {
+    ...initialBehaviorState(now, currentReplicas),
+    serviceRate: null,
+    slowdown: 1,
+    updatedAt: null,
+  };
+}
+
+/**
+ * Decides the replica count from the arrival rate (or, without it, the throughput), the backlog,
+ * the observed p95 and the learned capacity. Without a rate the count is kept
+ * (`MetricsUnavailable`) and the state is unchanged.
+ */
+export function decide(
+  spec: CpaSpec,
+  state: CpaState | undefined,
+  observation: Observation,
+): Decision<CpaState> {
+  const { now, currentReplicas: current } = observation;
+  const prev = state ?? initialCpaState(now, current);
+  const lambda = observation.arrivalRatePerSecond ?? observation.throughputPerSecond;
+  if (lambda === undefined) return { desired: current, reason: "MetricsUnavailable", state: prev };
+  const ready = readyReplicas(observation);
+  const queue = observation.queueLength ?? 0;
+
+  let mu = prev.serviceRate ?? spec.serviceRatePerReplica;
+  const throughput = observation.throughputPerSecond;
+  if (spec.learnServiceRate && throughput !== undefined && ready > 0 && queue > 0) {
+    mu += spec.learningRate * (throughput / ready - mu);
+  }
+  const serviceTime = spec.serviceTimeSeconds ?? 1 / mu;
+
+  const elapsed = prev.updatedAt === null ? 0 : Math.max(0, now - prev.updatedAt);
+  let slowdown = 1 + (prev.slowdown - 1) * 0.5 ** (elapsed / spec.correctionHalfLifeSeconds);
+  const p95 = observation.p95LatencySeconds;
+  if (p95 !== undefined && p95 > spec.targetLatencySeconds && lambda > 0 && ready > 0) {
+    const model = {
+      servers: ready,
+      arrivalRate: lambda,
+      serviceRate: mu,
+      serviceTime,
+      quantile: SLO_QUANTILE,
+    };
+    const k = calibrateSlowdown(model, { observed: p95, maxFactor: spec.maxCorrection });
+    if (k > slowdown) slowdown = k;
+  }
+
+  const planRate = lambda + queue / spec.drainSeconds;
+  const target = spec.targetLatencySeconds * (1 - spec.headroom);
+  const effective = {
+    arrivalRate: planRate,
+    serviceRate: mu / slowdown,
+    serviceTime: serviceTime * slowdown,
+    quantile: SLO_QUANTILE,
+  };
+  const limit = Math.max(spec.maxReplicas, current) + 1;
+  const sizing = fewestServers(effective, { target, limit });
+  const proposal = sizing.servers;
+  const reason = sizing.feasible ? directionReason(proposal, current) : "SLOUnreachable";
+
+  const n = normalize(prev, proposal, {
+    now,
+    currentReplicas: current,
+    minReplicas: spec.minReplicas,
+    maxReplicas: spec.maxReplicas,
+    behavior: spec.behavior,
+  });
+  const predicted = sojournQuantile({ ...effective, servers: Math.max(1, n.desired) });
+  return {
+    desired: n.desired,
+    reason: n.reason ?? reason,
+    state: { ...n.state, serviceRate: mu, slowdown, updatedAt: now },
+    detail: { proposal, serviceRate: mu, slowdown, planRate, predictedP95: predicted },
+  };
+}
