@@ -130,8 +130,13 @@ function number(
   if (bad) {
     const need = [
       rule.integer ? "an integer" : "a number",
-      rule.positive ? "> 0" : rule.min !== undefined ? `≥ ${rule.min}` : "",
-      rule.max !== undefined ? `≤ ${rule.max}` : "",
+      rule.min !== undefined && rule.max !== undefined
+        ? `between ${rule.min} and ${rule.max}`
+        : rule.positive
+        ? "> 0"
+        : rule.min !== undefined
+        ? `≥ ${rule.min}`
+        : "",
     ].filter(Boolean).join(" ");
     throw new UsageError(`--${flag} must be ${need}: got ${raw}`);
   }
