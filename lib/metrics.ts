@@ -80,3 +80,91 @@ export function replicaMetrics(registry: client.Registry): ReplicaMetrics {
     }),
   };
 }
+
+/** Live values the dispatcher's gauges read at scrape time. */
+export interface DispatcherGaugeSources {
+  /** Requests waiting in the central queue. */
+  queueLength(): number;
+  /** Requests accepted and not answered. */
+  inflight(): number;
+  /** Replicas per health state. */
+  replicas(): Record<string, number>;
+}
+
+/** The dispatcher's metrics. */
+export interface DispatcherMetrics {
+  /** Requests accepted for relaying (the seed's arrival counter). */
+  enqueued: client.Counter;
+  /** End-to-end time in the dispatcher per request, by status code. */
+  duration: client.Histogram<"code">;
+  /** Time spent waiting in the central queue. */
+  queueWait: client.Histogram;
+  /** Requests retried on another replica after a connection failure. */
+  retries: client.Counter;
+  /** Requests refused or dropped, by reason. */
+  rejected: client.Counter<"reason">;
+}
+
+/** Registers the dispatcher's metrics on `registry`; gauges read `sources` when scraped. */
+export function dispatcherMetrics(
+  registry: client.Registry,
+  sources: DispatcherGaugeSources,
+): DispatcherMetrics {
+  const registers = [registry];
+  new client.Gauge({
+    name: "dispatcher_queue_length",
+    help: "Requests waiting in the dispatcher's queue.",
+    registers,
+    collect() {
+      this.set(sources.queueLength());
+    },
+  });
+  new client.Gauge({
+    name: "dispatcher_inflight",
+    help: "Requests accepted and not yet answered (queued or at a replica).",
+    registers,
+    collect() {
+      this.set(sources.inflight());
+    },
+  });
+  new client.Gauge({
+    name: "dispatcher_replicas",
+    help: "Replicas known to the dispatcher, by state.",
+    labelNames: ["state"],
+    registers,
+    collect() {
+      for (const [state, n] of Object.entries(sources.replicas())) this.set({ state }, n);
+    },
+  });
+  return {
+    enqueued: new client.Counter({
+      name: "dispatcher_enqueued_requests_total",
+      help: "Requests accepted by the dispatcher.",
+      registers,
+    }),
+    duration: new client.Histogram({
+      name: "dispatcher_request_duration_seconds",
+      help: "Time in the dispatcher per request (queue + replica), seconds, by status code.",
+      labelNames: ["code"],
+      buckets: [...LATENCY_BUCKETS],
+      registers,
+    }),
+    queueWait: new client.Histogram({
+      name: "dispatcher_queue_wait_seconds",
+      help: "Time a request waited in the dispatcher's queue, seconds.",
+      buckets: [...LATENCY_BUCKETS],
+      registers,
+    }),
+    retries: new client.Counter({
+      name: "dispatcher_retries_total",
+      help: "Requests retried on another replica after a connection failure.",
+      registers,
+    }),
+    rejected: new client.Counter({
+      name: "dispatcher_rejected_total",
+      help: "Requests refused or dropped by the dispatcher, by reason.",
+      labelNames: ["reason"],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * The dispatcher's HTTP application: relays `/predict` and `/v2/...` to replicas through the
+ * {@link Dispatcher}, serves health, readiness and metrics, and the replica admin API
+ * (`GET/PUT/DELETE /admin/replicas`) for the local actuator — loopback clients only, or a bearer
+ * token when one is configured.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import type { Registry } from "prom-client";
+import type { Dispatcher } from "./dispatch.ts";
+import type { RelayRequest } from "./forward.ts";
+import type { HealthChecker } from "./health.ts";
+import { errorResponse, HttpError } from "./http_error.ts";
+import type { Logger } from "./log.ts";
+import type { DispatcherMetrics } from "./metrics.ts";
+import type { ReplicaPool } from "./replica_pool.ts";
+import { readLimited } from "./request_body.ts";
+
+const DEADLINE_HEADER = "x-request-deadline-ms";
+const FORWARDED_HEADERS = ["content-type", "inference-header-content-length"];
+
+/** Everything the app needs. */
+export interface DispatcherDeps {
+  /** The scheduling core. */
+  dispatcher: Dispatcher;
+  /** The replicas. */
+  pool: ReplicaPool;
+  /** Probes new replicas at once. */
+  health?: HealthChecker;
+  /** The process registry. */
+  registry: Registry;
+  /** Dispatcher metrics on it. */
+  metrics: DispatcherMetrics;
+  /** Limits and timeouts. */
+  limits: { maxBodyBytes: number; timeoutMs: number };
+  /** Shared flags: draining after SIGTERM. */
+  state: { draining: boolean };
+  /** Admin API bearer token; empty = loopback clients only. */
+  adminToken: string;
+  /** Event log. */
+  log: Logger;
+  /** Epoch ms clock. */
+  now?: () => number;
+}
+
+function remoteHost(c: Context): string | undefined {
+  const info = c.env as { remoteAddr?: { hostname?: string } } | undefined;
+  return info?.remoteAddr?.hostname;
+}
+
+function isLoopback(host: string | undefined): boolean {
+  return host === "127.0.0.1" || host === "::1" || host === "::ffff:127.0.0.1" ||
+    host?.startsWith("127.") === true;
+}
+
+/** Builds the dispatcher's Hono app. */
+export function createApp(deps: DispatcherDeps): Hono {
+  const { dispatcher, pool, metrics, limits, state } = deps;
+  const now = deps.now ?? Date.now;
+  const app = new Hono();
+
+  const relay = async (c: Context) => {
+    const started = performance.now();
+    let response: Response;
+    try {
+      if (state.draining) throw new HttpError(503, "draining", "dispatcher is shutting down", 1);
+      const body = c.req.method === "GET"
+        ? null
+        : await readLimited(c.req.raw, limits.maxBodyBytes);
+      let deadline = now() + limits.timeoutMs;
+      const asked = Number(c.req.header(DEADLINE_HEADER) ?? NaN);
+      if (Number.isFinite(asked) && asked > 0) deadline = Math.min(deadline, asked);
+      const headers: Record<string, string> = { [DEADLINE_HEADER]: String(deadline) };
+      for (const name of FORWARDED_HEADERS) {
+        const value = c.req.header(name);
+        if (value !== undefined) headers[name] = value;
+      }
+      const url = new URL(c.req.url);
+      const request: RelayRequest = {
+        path: url.pathname + url.search,
+        method: c.req.method,
+        headers,
+        body,
+      };
+      metrics.enqueued.inc();
+      const answer = await dispatcher.dispatch(request, deadline);
+      response = new Response(answer.body as Uint8Array<ArrayBuffer>, {
+        status: answer.status,
+        headers: answer.headers,
+      });
+    } catch (err) {
+      const httpErr = err instanceof HttpError
+        ? err
+        : new HttpError(500, "internal", err instanceof Error ? err.message : String(err));
+      if (httpErr.status === 500) deps.log("request_failed", { error: httpErr.message }, "error");
+      response = errorResponse(httpErr);
+    }
+    metrics.duration.observe(
+      { code: String(response.status) },
+      (performance.now() - started) / 1000,
+    );
+    return response;
+  };
+
+  app.post("/predict", relay);
+  app.post("/v2/models/:name/infer", relay);
+  app.get("/v2/models/:name", relay);
+
+  const ready = () => !state.draining && pool.anyReady;
+  app.get("/healthz", (c) => c.json({ alive: true }));
+  app.get(
+    "/readyz",
+    (c) => c.json({ ready: ready(), replicas: pool.counts() }, ready() ? 200 : 503),
+  );
+  app.get("/v2/health/live", (c) => c.json({ live: true }));
+  app.get("/v2/health/ready", (c) => c.json({ ready: ready() }, ready() ? 200 : 503));
+  app.get("/v2/models/:name/ready", relay);
+  app.get(
+    "/metrics",
+    async (c) =>
+      c.text(await deps.registry.metrics(), 200, { "content-type": deps.registry.contentType }),
+  );
+
+  app.use("/admin/*", async (c, next) => {
+    const token = deps.adminToken;
+    const allowed = token
+      ? c.req.header("authorization") === `Bearer ${token}`
+      : isLoopback(remoteHost(c));
+    if (!allowed) {
+      return errorResponse(
+        new HttpError(
+          403,
+          "forbidden",
+          token ? "admin API needs the bearer token" : "admin API is loopback-only",
+        ),
+      );
+    }
+    await next();
+  });
+  const replicaUrl = async (c: Context): Promise<string> => {
+    const fromQuery = c.req.query("url");
+    if (fromQuery) return fromQuery;
+    const body = await c.req.json().catch(() => undefined) as { url?: unknown } | undefined;
+    if (typeof body?.url !== "string") {
+      throw new HttpError(400, "malformed_request", 'send {"url": "http://host:port"} or ?url=');
+    }
+    return body.url;
+  };
+  const admin = (handle: (c: Context) => Promise<Response>) => async (c: Context) => {
+    try {
+      return await handle(c);
+    } catch (err) {
+      if (err instanceof HttpError) return errorResponse(err);
+      return errorResponse(new HttpError(400, "malformed_request", (err as Error).message));
+    }
+  };
+  app.get("/admin/replicas", (c) => c.json({ replicas: pool.list() }));
+  app.put(
+    "/admin/replicas",
+    admin(async (c) => {
+      const url = await replicaUrl(c);
+      const added = pool.add(url);
+      deps.log("replica_added", { url, added });
+      await deps.health?.probe(pool.get(url)!.url);
+      return c.json({ replica: pool.get(url) }, added ? 201 : 200);
+    }),
+  );
+  app.delete(
+    "/admin/replicas",
+    admin(async (c) => {
+      const url = await replicaUrl(c);
+      if (!pool.drain(url)) throw new HttpError(404, "not_found", `no replica ${url}`);
+      deps.log("replica_draining", { url });
+      return c.json({ replica: pool.get(url) ?? { url, state: "removed", outstanding: 0 } }, 202);
+    }),
+  );
+  app.notFound(() => errorResponse(new HttpError(404, "not_found", "no such route")));
+  app.onError((err) => errorResponse(new HttpError(500, "internal", err.message)));
+  return app;
+}

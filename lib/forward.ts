@@ -1,0 +1,101 @@
+/**
+ * Sends a buffered request to one replica and buffers its answer, classifying failures: a
+ * failure before any response header ({@link ConnectionError}) may be retried elsewhere; once a
+ * replica has answered, never.
+ *
+ * Bodies are buffered both ways: the request body must survive for a retry, and a buffered small
+ * response is faster to relay through Deno's fetch than a streamed one.
+ *
+ * @module
+ */
+
+/** A request as the dispatcher relays it (body bytes untouched). */
+export interface RelayRequest {
+  /** Path and query, e.g. `/predict?topk=3`. */
+  path: string;
+  /** HTTP method. */
+  method: string;
+  /** Headers to send (content type, deadline). */
+  headers: Record<string, string>;
+  /** Body bytes, or null. */
+  body: Uint8Array | null;
+}
+
+/** A replica's buffered answer. */
+export interface RelayResponse {
+  /** HTTP status. */
+  status: number;
+  /** Response headers worth relaying. */
+  headers: Record<string, string>;
+  /** Body bytes. */
+  body: Uint8Array;
+}
+
+/** The replica could not be reached or dropped the connection before answering. */
+export class ConnectionError extends Error {
+  /** Creates the error for `url`. */
+  constructor(readonly url: string, cause: unknown) {
+    super(
+      `replica ${url} failed before answering: ${cause instanceof Error ? cause.message : cause}`,
+    );
+    this.name = "ConnectionError";
+  }
+}
+
+/** The deadline passed while the replica was working on the request. */
+export class UpstreamTimeoutError extends Error {
+  /** Creates the error for `url`. */
+  constructor(readonly url: string) {
+    super(`replica ${url} did not answer before the deadline`);
+    this.name = "UpstreamTimeoutError";
+  }
+}
+
+/** Sends one request to one replica. */
+export type Relay = (
+  replicaUrl: string,
+  request: RelayRequest,
+  timeoutMs: number,
+) => Promise<RelayResponse>;
+
+const RELAYED_HEADERS = [
+  "content-type",
+  "x-replica",
+  "retry-after",
+  "inference-header-content-length",
+];
+
+/** A {@link Relay} over Deno's fetch with its own keep-alive connection pool. */
+export function createFetchRelay(): Relay & { close(): void } {
+  const client = Deno.createHttpClient({ http2: false, poolMaxIdlePerHost: 256 });
+  const relay = async (replicaUrl: string, request: RelayRequest, timeoutMs: number) => {
+    let response: Response;
+    const signal = AbortSignal.timeout(Math.max(1, timeoutMs));
+    try {
+      response = await fetch(replicaUrl + request.path, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body as Uint8Array<ArrayBuffer> | null,
+        signal,
+        client,
+      });
+    } catch (err) {
+      if (signal.aborted) throw new UpstreamTimeoutError(replicaUrl);
+      throw new ConnectionError(replicaUrl, err);
+    }
+    const headers: Record<string, string> = {};
+    for (const name of RELAYED_HEADERS) {
+      const value = response.headers.get(name);
+      if (value !== null) headers[name] = value;
+    }
+    let body: Uint8Array;
+    try {
+      body = new Uint8Array(await response.arrayBuffer());
+    } catch (err) {
+      if (signal.aborted) throw new UpstreamTimeoutError(replicaUrl);
+      throw new Error(`replica ${replicaUrl} broke off its answer: ${(err as Error).message}`);
+    }
+    return { status: response.status, headers, body };
+  };
+  return Object.assign(relay, { close: () => client.close() });
+}
