@@ -64,7 +64,13 @@ async function replica(): Promise<Record<string, unknown>> {
   return result as Record<string, unknown>;
 }
 
-const SECTIONS: Record<string, Section> = { inference, preprocess, replica };
+async function loadtest(): Promise<Record<string, unknown>> {
+  const result = await child(["bench/loadtest_bench.ts"]);
+  log(result);
+  return result as Record<string, unknown>;
+}
+
+const SECTIONS: Record<string, Section> = { inference, preprocess, replica, loadtest };
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;
