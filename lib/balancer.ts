@@ -43,10 +43,15 @@ export function roundRobin(candidates: readonly Candidate[], lastId: string | un
   return best >= 0 ? best : first;
 }
 
-/** Fewest outstanding requests; ties go to the earliest candidate. */
-export function leastOutstanding(candidates: readonly Candidate[]): number {
+/**
+ * Fewest outstanding requests; ties go to the first candidate at or after `start` (circularly),
+ * so a rotating `start` spreads an idle cluster's requests instead of piling them on one replica.
+ */
+export function leastOutstanding(candidates: readonly Candidate[], start = 0): number {
+  const n = candidates.length;
   let best = -1;
-  for (let i = 0; i < candidates.length; i++) {
+  for (let k = 0; k < n; k++) {
+    const i = (start + k) % n;
     if (best < 0 || candidates[i].outstanding < candidates[best].outstanding) best = i;
   }
   return best;
@@ -67,8 +72,10 @@ export function powerOfTwo(candidates: readonly Candidate[], u1: number, u2: num
 /** Creates a balancer; `random` supplies uniforms in [0,1) for p2c. */
 export function createBalancer(name: BalancerName, random: () => number = Math.random): Balancer {
   switch (name) {
-    case "least-outstanding":
-      return { name, pick: leastOutstanding };
+    case "least-outstanding": {
+      let turn = 0;
+      return { name, pick: (c) => leastOutstanding(c, c.length ? turn++ % c.length : 0) };
+    }
     case "p2c":
       return { name, pick: (c) => powerOfTwo(c, random(), random()) };
     case "round-robin": {
