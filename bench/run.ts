@@ -6,6 +6,7 @@
  * `preprocess` (decode + preprocess median ms per image) and `replica` (HTTP saturation
  * throughput against an in-process loop, low-load latency, `/healthz` p99, RSS under bad input). `--only a,b` runs some; sections not
  * run keep their previous results in the JSON file.
+ * Section `policy`: µs per `decide` call of each scaling policy for 100 pods.
  *
  * @module
  */
@@ -70,7 +71,13 @@ async function loadtest(): Promise<Record<string, unknown>> {
   return result as Record<string, unknown>;
 }
 
-const SECTIONS: Record<string, Section> = { inference, preprocess, replica, loadtest };
+async function policy(): Promise<Record<string, unknown>> {
+  const result = await child(["bench/policy_bench.ts"]);
+  log(result);
+  return result as Record<string, unknown>;
+}
+
+const SECTIONS: Record<string, Section> = { inference, preprocess, replica, loadtest, policy };
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;
