@@ -77,7 +77,20 @@ async function policy(): Promise<Record<string, unknown>> {
   return result as Record<string, unknown>;
 }
 
-const SECTIONS: Record<string, Section> = { inference, preprocess, replica, loadtest, policy };
+async function dispatcher(): Promise<Record<string, unknown>> {
+  const result = await child(["bench/dispatcher_bench.ts"]);
+  log(result);
+  return result as Record<string, unknown>;
+}
+
+const SECTIONS: Record<string, Section> = {
+  inference,
+  preprocess,
+  replica,
+  dispatcher,
+  loadtest,
+  policy,
+};
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;
