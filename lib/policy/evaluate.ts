@@ -38,6 +38,7 @@ export interface EvaluateOutput {
 
 /** Bad input: the message names the field, what was expected and what was given. */
 export class InputError extends Error {
+  /** Always `"InputError"`. */
   override name = "InputError";
 }
 
@@ -122,10 +123,15 @@ function policyName(name: unknown): PolicyName {
 
 /** The resolved spec type of each policy. */
 export interface PolicySpecs {
+  /** Kubernetes HPA on CPU. */
   "hpa": hpa.HpaSpec;
+  /** The seed's latency rule. */
   "cpa-seed": cpaSeed.CpaSeedSpec;
+  /** The latency-SLO queueing model. */
   "cpa": cpa.CpaSpec;
+  /** Knative concurrency with panic mode. */
   "kpa": kpa.KpaSpec;
+  /** KEDA-style backlog per replica. */
   "queue": queue.QueueSpec;
 }
 
