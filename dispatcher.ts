@@ -117,20 +117,19 @@ export function run(
   signal: AbortSignal,
   log: Logger = createLogger("dispatcher"),
 ): RunningDispatcher {
-  let dispatcher: Dispatcher | undefined;
   const pool = new ReplicaPool({
     perReplicaInflight: options.perReplicaInflight,
     ejectAfter: options.ejectAfter,
-    onCapacity: () => dispatcher?.pump(),
+    onCapacity: () => dispatcher.pump(),
   });
   const registry = createRegistry();
   const metrics = dispatcherMetrics(registry, {
-    queueLength: () => dispatcher?.queueLength ?? 0,
-    inflight: () => dispatcher?.inflight ?? 0,
+    queueLength: () => dispatcher.queueLength,
+    inflight: () => dispatcher.inflight,
     replicas: () => pool.counts(),
   });
   const relay = createFetchRelay();
-  dispatcher = new Dispatcher({
+  const dispatcher: Dispatcher = new Dispatcher({
     pool,
     balancer: createBalancer(options.balancer as BalancerName),
     queueCapacity: options.queue,
@@ -177,16 +176,16 @@ export function run(
   const finished = new Promise<void>((resolve) => {
     const drain = async () => {
       state.draining = true;
-      log("draining", { queued: dispatcher!.queueLength, inflight: dispatcher!.inflight });
+      log("draining", { queued: dispatcher.queueLength, inflight: dispatcher.inflight });
       const grace = new Promise<"timeout">((r) =>
         setTimeout(() => r("timeout"), options.graceS * 1000)
       );
       const outcome = await Promise.race([
-        dispatcher!.idle().then(() => "drained" as const),
+        dispatcher.idle().then(() => "drained" as const),
         grace,
       ]);
       if (outcome === "timeout") {
-        dispatcher!.rejectQueued("dispatcher shut down past its grace period");
+        dispatcher.rejectQueued("dispatcher shut down past its grace period");
       }
       health.stop();
       await server.shutdown();

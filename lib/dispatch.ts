@@ -18,7 +18,7 @@ import {
   UpstreamTimeoutError,
 } from "./forward.ts";
 import { HttpError } from "./http_error.ts";
-import { BoundedQueue, type Ticket } from "./queue.ts";
+import { BoundedQueue } from "./queue.ts";
 import type { ReplicaPool } from "./replica_pool.ts";
 
 /** Observations the dispatcher reports (wired to metrics by the caller). */
@@ -173,28 +173,9 @@ export class Dispatcher {
       }
     }
     return new Promise((resolve, reject) => {
-      let ticket: Ticket<Waiter> | undefined;
-      const waiter: Waiter = {
-        exclude,
-        resolve,
-        reject,
-        cancelTimer: this.#o.clock.schedule(() => {
-          if (ticket && this.#queue.remove(ticket)) {
-            this.#o.hooks?.dequeued?.(this.#o.clock.now() - ticket.enqueuedAt);
-            this.#o.hooks?.rejected?.("deadline");
-            reject(
-              new HttpError(
-                504,
-                "deadline_exceeded",
-                "deadline passed while queued in the dispatcher",
-              ),
-            );
-          }
-        }, deadline - now),
-      };
-      ticket = this.#queue.push(waiter, now, retry);
+      const waiter: Waiter = { exclude, resolve, reject, cancelTimer: () => {} };
+      const ticket = this.#queue.push(waiter, now, retry);
       if (!ticket) {
-        waiter.cancelTimer();
         this.#o.hooks?.rejected?.("queue_full");
         reject(
           new HttpError(
@@ -206,6 +187,14 @@ export class Dispatcher {
         );
         return;
       }
+      waiter.cancelTimer = this.#o.clock.schedule(() => {
+        if (!this.#queue.remove(ticket)) return;
+        this.#o.hooks?.dequeued?.(this.#o.clock.now() - ticket.enqueuedAt);
+        this.#o.hooks?.rejected?.("deadline");
+        reject(
+          new HttpError(504, "deadline_exceeded", "deadline passed while queued in the dispatcher"),
+        );
+      }, deadline - now);
       this.#o.hooks?.enqueued?.();
     });
   }

@@ -38,13 +38,12 @@ function setup(
   const script = scriptedRelay();
   const rejected: string[] = [];
   let retries = 0;
-  let dispatcher!: Dispatcher;
   const pool = new ReplicaPool({
     perReplicaInflight: options.inflight ?? 1,
     ejectAfter: 1,
     onCapacity: () => dispatcher.pump(),
   });
-  dispatcher = new Dispatcher({
+  const dispatcher: Dispatcher = new Dispatcher({
     pool,
     balancer: createBalancer("least-outstanding"),
     queueCapacity: options.queue ?? 2,
