@@ -3,10 +3,12 @@
  * `bench/results.json` and prints a table per section.
  *
  * Sections: `inference` (bare `session.run` images/s per backend, threads and batch),
- * `preprocess` (decode + preprocess median ms per image) and `replica` (HTTP saturation
- * throughput against an in-process loop, low-load latency, `/healthz` p99, RSS under bad input). `--only a,b` runs some; sections not
- * run keep their previous results in the JSON file.
- * Section `policy`: µs per `decide` call of each scaling policy for 100 pods.
+ * `preprocess` (decode + preprocess median ms per image), `replica` (HTTP saturation throughput
+ * against an in-process loop, low-load latency, `/healthz` p99, RSS under bad input),
+ * `dispatcher` (proxy throughput against nginx, added latency), `loadtest` (send-rate accuracy,
+ * schedule lag) and `policy` (µs per `decide` call for 100 pods). Each section but `inference`
+ * is one script under bench/ printing a JSON object on its last line; add new ones to SECTIONS
+ * with {@link script}. `--only a,b` runs some; sections not run keep their previous results.
  *
  * @module
  */
@@ -53,43 +55,22 @@ async function inference(): Promise<Record<string, unknown>> {
   };
 }
 
-async function preprocess(): Promise<Record<string, unknown>> {
-  const result = await child(["bench/image_bench.ts"]);
-  log(result);
-  return result as Record<string, unknown>;
-}
-
-async function replica(): Promise<Record<string, unknown>> {
-  const result = await child(["bench/replica_bench.ts"]);
-  log(result);
-  return result as Record<string, unknown>;
-}
-
-async function loadtest(): Promise<Record<string, unknown>> {
-  const result = await child(["bench/loadtest_bench.ts"]);
-  log(result);
-  return result as Record<string, unknown>;
-}
-
-async function policy(): Promise<Record<string, unknown>> {
-  const result = await child(["bench/policy_bench.ts"]);
-  log(result);
-  return result as Record<string, unknown>;
-}
-
-async function dispatcher(): Promise<Record<string, unknown>> {
-  const result = await child(["bench/dispatcher_bench.ts"]);
-  log(result);
-  return result as Record<string, unknown>;
+/** A section measured by one bench script that prints a JSON object on its last line. */
+function script(path: string): Section {
+  return async () => {
+    const result = await child([path]);
+    log(result);
+    return result as Record<string, unknown>;
+  };
 }
 
 const SECTIONS: Record<string, Section> = {
   inference,
-  preprocess,
-  replica,
-  dispatcher,
-  loadtest,
-  policy,
+  preprocess: script("bench/image_bench.ts"),
+  replica: script("bench/replica_bench.ts"),
+  dispatcher: script("bench/dispatcher_bench.ts"),
+  loadtest: script("bench/loadtest_bench.ts"),
+  policy: script("bench/policy_bench.ts"),
 };
 
 function round(x: number): number {
