@@ -3,7 +3,11 @@
  * runs at a time, and the waiting line is bounded.
  *
  * A batch is dispatched when it is full, when its oldest request has waited `maxDelayMs`, or, if
- * a batch was running, as soon as that batch finishes and either condition holds. Requests whose
+ * a batch was running, as soon as that batch finishes and either condition holds. One exception
+ * keeps low-load latency low: a request that finds the model idle and the line empty, and that
+ * arrived more than `maxDelayMs` after the previous request, is dispatched at once — at that
+ * arrival rate no batch partner is expected within the delay, so waiting would only add latency.
+ * Requests whose
  * deadline has passed are dropped at dispatch, before any compute, with
  * {@link DeadlineExceededError}; a full line rejects at once with {@link QueueFullError}.
  *
@@ -36,9 +40,9 @@ export interface BatchClock {
   schedule(fn: () => void, ms: number): () => void;
 }
 
-/** The real clock: `Date.now` and `setTimeout`. */
+/** The real clock: epoch milliseconds with sub-millisecond resolution, and `setTimeout`. */
 export const systemClock: BatchClock = {
-  now: () => Date.now(),
+  now: () => performance.timeOrigin + performance.now(),
   schedule(fn, ms) {
     const id = setTimeout(fn, ms);
     return () => clearTimeout(id);
@@ -91,6 +95,7 @@ export class Batcher<T, R> {
   #running = 0;
   #cancelTimer: (() => void) | undefined;
   #idle: (() => void)[] = [];
+  #lastArrival = -Infinity;
   readonly #options: BatcherOptions<T, R>;
   readonly #clock: BatchClock;
 
@@ -125,14 +130,12 @@ export class Batcher<T, R> {
   submit(item: T, options: { deadline?: number } = {}): Promise<Batched<R>> {
     if (this.full) return Promise.reject(new QueueFullError(this.#options.maxQueue));
     return new Promise((resolve, reject) => {
-      this.#waiting.push({
-        item,
-        enqueuedAt: this.#clock.now(),
-        deadline: options.deadline,
-        resolve,
-        reject,
-      });
-      this.#pump();
+      const now = this.#clock.now();
+      const sparse = now - this.#lastArrival > this.#options.maxDelayMs;
+      this.#lastArrival = now;
+      this.#waiting.push({ item, enqueuedAt: now, deadline: options.deadline, resolve, reject });
+      if (sparse && this.#waiting.length === 1 && this.#running === 0) this.#dispatch();
+      else this.#pump();
     });
   }
 

@@ -29,34 +29,46 @@ function setup(options: { maxBatch?: number; maxDelayMs?: number; maxQueue?: num
 }
 
 Deno.test("Batcher", async (t) => {
-  await t.step("a lone request waits max delay, then runs alone", async () => {
-    const { clock, batcher, batches, finishNext } = setup();
+  await t.step("a request after a quiet spell, to an idle model, runs at once", async () => {
+    const { batcher, batches, finishNext } = setup();
     const p = batcher.submit(1);
-    await clock.advance(4);
-    assert.equal(batches.length, 0);
-    await clock.advance(1);
+    await flush();
     assert.deepEqual(batches, [[1]]);
     finishNext();
-    const r = await p;
-    assert.deepEqual({ value: r.value, queueMs: r.queueMs, batchSize: r.batchSize }, {
-      value: 10,
-      queueMs: 5,
-      batchSize: 1,
-    });
+    assert.deepEqual((await p).queueMs, 0);
   });
+
+  await t.step(
+    "a request close behind another waits for a partner, at most max delay",
+    async () => {
+      const { clock, batcher, batches, finishNext } = setup({ maxDelayMs: 5 });
+      const first = batcher.submit(1);
+      await flush();
+      finishNext();
+      await first;
+      await clock.advance(1);
+      const p = batcher.submit(2); // 1 ms after the previous arrival: more may be coming
+      await clock.advance(4);
+      assert.equal(batches.length, 1);
+      await clock.advance(1);
+      assert.deepEqual(batches, [[1], [2]]);
+      finishNext();
+      const r = await p;
+      assert.deepEqual([r.value, r.queueMs, r.batchSize], [20, 5, 1]);
+    },
+  );
 
   await t.step("a full batch dispatches at once, without waiting", async () => {
     const { batcher, batches, finishNext } = setup({ maxBatch: 3 });
-    const ps = [1, 2, 3].map((x) => batcher.submit(x));
+    const ps = [1, 2, 3, 4].map((x) => batcher.submit(x));
     await flush();
-    assert.deepEqual(batches, [[1, 2, 3]]);
+    assert.deepEqual(batches, [[1]]);
+    finishNext();
+    await flush();
+    assert.deepEqual(batches[1], [2, 3, 4], "three waiting make a full batch");
     finishNext();
     const rs = await Promise.all(ps);
-    assert.deepEqual(rs.map((r) => [r.value, r.batchSize, r.queueMs]), [[10, 3, 0], [20, 3, 0], [
-      30,
-      3,
-      0,
-    ]]);
+    assert.deepEqual(rs.map((r) => r.batchSize), [1, 3, 3, 3]);
   });
 
   await t.step("requests arriving while a batch runs form the next batch", async () => {
@@ -90,10 +102,10 @@ Deno.test("Batcher", async (t) => {
 
   await t.step("a full line rejects with QueueFullError", async () => {
     const { batcher } = setup({ maxQueue: 2 });
-    const ps = [batcher.submit(1), batcher.submit(2)];
+    const ps = [batcher.submit(1), batcher.submit(2), batcher.submit(3)]; // one runs, two wait
     assert.equal(batcher.full, true);
     await assert.rejects(
-      batcher.submit(3),
+      batcher.submit(4),
       (err) => err instanceof QueueFullError && err.capacity === 2,
     );
     ps.forEach((p) => p.catch(() => {}));
@@ -101,11 +113,14 @@ Deno.test("Batcher", async (t) => {
 
   await t.step("an expired deadline is dropped before compute", async () => {
     const { clock, batcher, batches, finishNext } = setup({ maxDelayMs: 5 });
+    const busy = batcher.submit(0); // runs at once and holds the model
     const late = batcher.submit(1, { deadline: clock.now() + 3 });
     const fine = batcher.submit(2, { deadline: clock.now() + 100 });
     await clock.advance(5);
+    finishNext();
+    await busy;
     await assert.rejects(late, (err) => err instanceof DeadlineExceededError && err.lateMs === 2);
-    assert.deepEqual(batches, [[2]]);
+    assert.deepEqual(batches, [[0], [2]]);
     finishNext();
     assert.equal((await fine).value, 20);
   });
@@ -122,14 +137,16 @@ Deno.test("Batcher", async (t) => {
         clock,
         process: (items) => {
           calls++;
-          return calls === 1 ? Promise.reject(new Error("boom")) : Promise.resolve(items);
+          return calls === 2 ? Promise.reject(new Error("boom")) : Promise.resolve(items);
         },
       });
-      const a = batcher.submit(1), b = batcher.submit(2), c = batcher.submit(3);
+      const a = batcher.submit(1), b = batcher.submit(2), c = batcher.submit(3); // [1], then [2, 3]
       await clock.advance(5);
-      await assert.rejects(a, /boom/);
+      assert.equal((await a).value, 1);
       await assert.rejects(b, /boom/);
-      assert.equal((await c).value, 3);
+      await assert.rejects(c, /boom/);
+      await clock.advance(10);
+      assert.equal((await batcher.submit(4)).value, 4);
     },
   );
 
