@@ -1,5 +1,14 @@
 /**
- * The autoscaler entry point. For now it has one subcommand; the control loop comes later.
+ * The autoscaler entry point: `run` (the control loop, port 5000) and `evaluate` (one decision).
+ *
+ * `deno task autoscaler run --policy cpa --metrics scrape --dispatcher http://127.0.0.1:5052
+ * --actuator local --min 1 --max 4 --interval 15` runs the loop: every `--interval` seconds it
+ * reads the metrics (`--metrics prometheus --prometheus URL`, or the built-in scraper of the
+ * dispatchers, the replicas they list and `--scrape-targets`), decides with the policy, and
+ * scales through the actuator (`local` replica processes, `kubernetes` Deployment scale, or
+ * `dry-run`). One JSON line per tick goes to `--decision-log` (default stdout); events go to
+ * stderr. It serves `/metrics` and the Custom Pod Autoscaler REST API on `--port` (see
+ * lib/autoscaler_app.ts). Every flag is also an environment variable (`AUTOSCALER_POLICY`, ...).
  *
  * `deno task autoscaler evaluate [--state-file FILE] < input.json` reads one evaluate input
  * `{policy, spec, observation, state}` (see lib/policy/evaluate.ts and docs in DESIGN.md),
@@ -18,8 +27,13 @@
  */
 import { parseArgs } from "node:util";
 import { evaluate, type EvaluateOutput, InputError } from "./lib/policy/evaluate.ts";
+import { runCommand } from "./lib/autoscaler_run.ts";
 
-const USAGE = "usage: autoscaler.ts evaluate [--state-file FILE] < input.json";
+export { run } from "./lib/autoscaler_run.ts";
+export { createApp } from "./lib/autoscaler_app.ts";
+
+const USAGE =
+  "usage: autoscaler.ts evaluate [--state-file FILE] < input.json | autoscaler.ts run [options] (see run --help)";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -101,6 +115,7 @@ export async function evaluateCommand(args: string[]): Promise<number> {
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   evaluate: evaluateCommand,
+  run: runCommand,
 };
 
 if (import.meta.main) {

@@ -168,3 +168,50 @@ export function dispatcherMetrics(
     }),
   };
 }
+
+/** The autoscaler's metrics. */
+export interface AutoscalerMetrics {
+  /** Replicas the last decision wanted. */
+  desired: client.Gauge;
+  /** Replicas the target was set to at the last tick. */
+  current: client.Gauge;
+  /** Decisions, by policy and reason. */
+  decisions: client.Counter<"policy" | "reason">;
+  /** Ticks whose metrics were unavailable or partial. */
+  metricErrors: client.Counter;
+  /** Failed scale calls. */
+  actuatorErrors: client.Counter;
+}
+
+/** Registers the autoscaler's metrics on `registry`. */
+export function autoscalerMetrics(registry: client.Registry): AutoscalerMetrics {
+  const registers = [registry];
+  return {
+    desired: new client.Gauge({
+      name: "autoscaler_desired_replicas",
+      help: "Replicas the last decision wanted.",
+      registers,
+    }),
+    current: new client.Gauge({
+      name: "autoscaler_current_replicas",
+      help: "Replicas the target was set to at the last tick.",
+      registers,
+    }),
+    decisions: new client.Counter({
+      name: "autoscaler_decisions_total",
+      help: "Scaling decisions, by policy and reason.",
+      labelNames: ["policy", "reason"],
+      registers,
+    }),
+    metricErrors: new client.Counter({
+      name: "autoscaler_metric_errors_total",
+      help: "Ticks whose metrics were unavailable or partial (the count was held).",
+      registers,
+    }),
+    actuatorErrors: new client.Counter({
+      name: "autoscaler_actuator_errors_total",
+      help: "Scale calls that failed.",
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,358 @@
+/**
+ * The `local` actuator: a process pool of replica.ts on this machine, behaving like a
+ * Deployment's ReplicaSet.
+ *
+ * Scale up: (after `startupDelayS`, which models pod scheduling and image pulls; the pod is
+ * `Pending` meanwhile) spawn `deno run ... replica.ts --host 127.0.0.1 --port 0 ...replicaArgs`,
+ * read the port from its `listening` log line, wait for its `ready` line and `/readyz` 200, then
+ * register it with every dispatcher (`PUT /admin/replicas {"url"}`). Scale down: unready
+ * replicas first, then the newest; `DELETE /admin/replicas?url=` on every dispatcher, wait until
+ * no dispatcher lists it (its outstanding requests finished), then SIGTERM (the replica drains
+ * itself) and await the exit. A replica that exits on its own is deregistered and replaced.
+ *
+ * `scale()` returns at once; the pool converges in the background (like a Deployment).
+ *
+ * @module
+ */
+import type { Logger } from "../log.ts";
+import { type Actuator, type ActuatorPod, clampReplicas, type ScaleResult } from "./types.ts";
+
+/** Options of {@link LocalActuator}. */
+export interface LocalActuatorOptions {
+  /** Fewest replicas. */
+  min: number;
+  /** Most replicas. */
+  max: number;
+  /** Dispatcher base URLs whose admin API gets each replica. */
+  dispatchers: string[];
+  /** Bearer token for the admin API (empty: loopback). */
+  adminToken?: string;
+  /** The replica script (default `replica.ts`). */
+  script?: string;
+  /** Extra replica flags, e.g. `["--backend", "native", "--threads", "1"]`. */
+  replicaArgs?: string[];
+  /** Deno permission flags for the replica. */
+  denoArgs?: string[];
+  /** Delay before a new replica starts, seconds. */
+  startupDelayS?: number;
+  /** CPU request reported per replica, millicores. */
+  cpuRequestMilli?: number;
+  /** Longest wait for a replica to become ready, ms. */
+  readyTimeoutMs?: number;
+  /** Longest wait for a dispatcher to drain a replica before SIGTERM, ms. */
+  drainTimeoutMs?: number;
+  /** Event log. */
+  log: Logger;
+  /** Epoch ms clock. */
+  now?: () => number;
+}
+
+interface Proc {
+  id: number;
+  name: string;
+  url?: string;
+  child?: Deno.ChildProcess;
+  phase: "Pending" | "Running";
+  ready: boolean;
+  deleting: boolean;
+  startTime: number;
+  readyTransitionTime?: number;
+  done?: Promise<void>;
+}
+
+const DENO_ARGS = ["--allow-net", "--allow-read", "--allow-env", "--allow-ffi", "--allow-sys"];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The local process-pool actuator. */
+export class LocalActuator implements Actuator {
+  /** Always `local`. */
+  readonly kind = "local";
+  readonly #o: Required<Omit<LocalActuatorOptions, "adminToken">> & { adminToken: string };
+  #target = 0;
+  #nextId = 1;
+  readonly #procs = new Map<number, Proc>();
+  #closed = false;
+
+  /** Creates an empty pool; call {@link scale} to start replicas. */
+  constructor(options: LocalActuatorOptions) {
+    this.#o = {
+      script: "replica.ts",
+      replicaArgs: [],
+      denoArgs: DENO_ARGS,
+      startupDelayS: 0,
+      cpuRequestMilli: 1000,
+      readyTimeoutMs: 60_000,
+      drainTimeoutMs: 30_000,
+      adminToken: "",
+      now: Date.now,
+      ...options,
+    };
+  }
+
+  /** The replica count asked for. */
+  current(): Promise<number> {
+    return Promise.resolve(this.#target);
+  }
+
+  /** Sets the replica count and starts converging; resolves at once. */
+  scale(replicas: number): Promise<ScaleResult> {
+    if (this.#closed) return Promise.reject(new Error("local actuator is closed"));
+    const from = this.#target;
+    this.#target = clampReplicas(replicas, this.#o);
+    this.#reconcile();
+    return Promise.resolve({ from, to: this.#target, changed: from !== this.#target });
+  }
+
+  /** The replicas, starting and stopping ones included. */
+  pods(): Promise<ActuatorPod[]> {
+    return Promise.resolve([...this.#procs.values()].map((p) => ({
+      name: p.name,
+      instance: p.url ? new URL(p.url).host : p.name,
+      url: p.url,
+      phase: p.phase,
+      ready: p.ready,
+      deleting: p.deleting,
+      startTime: p.startTime / 1000,
+      readyTransitionTime: p.readyTransitionTime === undefined
+        ? undefined
+        : p.readyTransitionTime / 1000,
+      cpuRequestMilli: this.#o.cpuRequestMilli,
+    })));
+  }
+
+  /** Resolves once every replica is ready and the count matches (or rejects after `timeoutMs`). */
+  async settled(timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const procs = [...this.#procs.values()];
+      if (procs.length === this.#target && procs.every((p) => p.ready && !p.deleting)) return;
+      if (Date.now() > until) {
+        throw new Error(
+          `local actuator not settled at ${this.#target} replicas in ${timeoutMs} ms: ${
+            JSON.stringify(await this.pods())
+          }`,
+        );
+      }
+      await sleep(50);
+    }
+  }
+
+  /** Drains and stops every replica. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#target = 0;
+    for (const p of this.#procs.values()) if (!p.deleting) this.#stop(p);
+    await Promise.all([...this.#procs.values()].map((p) => p.done));
+  }
+
+  #reconcile(): void {
+    const live = [...this.#procs.values()].filter((p) => !p.deleting);
+    for (let i = live.length; i < this.#target; i++) this.#start();
+    if (live.length > this.#target) {
+      const victims = live.sort((a, b) =>
+        Number(a.ready) - Number(b.ready) || b.startTime - a.startTime
+      )
+        .slice(0, live.length - this.#target);
+      for (const p of victims) this.#stop(p);
+    }
+  }
+
+  #start(): void {
+    const id = this.#nextId++;
+    const proc: Proc = {
+      id,
+      name: `replica-${id}`,
+      phase: "Pending",
+      ready: false,
+      deleting: false,
+      startTime: this.#o.now(),
+    };
+    this.#procs.set(id, proc);
+    proc.done = this.#runProc(proc).catch((err) => {
+      this.#o.log("replica_failed", {
+        name: proc.name,
+        url: proc.url,
+        error: (err as Error).message,
+      }, "error");
+    }).finally(() => {
+      this.#procs.delete(id);
+      if (!this.#closed && !proc.deleting) this.#reconcile();
+    });
+  }
+
+  async #runProc(proc: Proc): Promise<void> {
+    if (this.#o.startupDelayS > 0) await sleep(this.#o.startupDelayS * 1000);
+    if (proc.deleting) return;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        ...this.#o.denoArgs,
+        this.#o.script,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        ...this.#o.replicaArgs,
+      ],
+      stdout: "null",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    proc.child = child;
+    proc.phase = "Running";
+    const events = this.#readEvents(proc, child);
+    try {
+      await withTimeout(events.ready, this.#o.readyTimeoutMs, `${proc.name} did not log ready`);
+      await this.#waitReadyz(proc);
+      if (proc.deleting) return;
+      await this.#register(proc);
+      proc.ready = true;
+      proc.readyTransitionTime = this.#o.now();
+      this.#o.log("replica_ready", {
+        name: proc.name,
+        url: proc.url,
+        start_to_ready_ms: proc.readyTransitionTime - proc.startTime,
+      });
+    } catch (err) {
+      if (!proc.deleting) {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* gone */ }
+        await child.status;
+        throw err;
+      }
+    }
+    const status = await child.status;
+    if (!proc.deleting) {
+      this.#o.log("replica_exited", { name: proc.name, url: proc.url, code: status.code }, "warn");
+      proc.ready = false;
+      await this.#deregister(proc).catch(() => {});
+    }
+  }
+
+  #readEvents(proc: Proc, child: Deno.ChildProcess): { ready: Promise<void> } {
+    let resolve!: () => void, reject!: (e: Error) => void;
+    const ready = new Promise<void>((res, rej) => [resolve, reject] = [res, rej]);
+    ready.catch(() => {});
+    (async () => {
+      let buffer = "";
+      const decoder = new TextDecoder();
+      for await (const chunk of child.stderr) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let nl;
+        while ((nl = buffer.indexOf("\n")) >= 0) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          let entry: { event?: string; port?: number };
+          try {
+            entry = JSON.parse(line);
+          } catch {
+            continue;
+          }
+          if (entry.event === "listening" && typeof entry.port === "number") {
+            proc.url = `http://127.0.0.1:${entry.port}`;
+            proc.name = `replica-${proc.id}@${entry.port}`;
+          }
+          if (entry.event === "ready" && proc.url) resolve();
+        }
+      }
+      reject(new Error(`${proc.name} exited before it was ready`));
+    })();
+    return { ready };
+  }
+
+  async #waitReadyz(proc: Proc): Promise<void> {
+    const until = Date.now() + this.#o.readyTimeoutMs;
+    for (;;) {
+      const ok = await fetch(`${proc.url}/readyz`, { signal: AbortSignal.timeout(1000) })
+        .then(async (r) => (await r.body?.cancel(), r.ok)).catch(() => false);
+      if (ok || proc.deleting) return;
+      if (Date.now() > until) {
+        throw new Error(`${proc.url}/readyz not 200 in ${this.#o.readyTimeoutMs} ms`);
+      }
+      await sleep(100);
+    }
+  }
+
+  #admin(dispatcher: string, init: RequestInit, query = ""): Promise<Response> {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (this.#o.adminToken) headers.authorization = `Bearer ${this.#o.adminToken}`;
+    return fetch(`${dispatcher.replace(/\/+$/, "")}/admin/replicas${query}`, {
+      ...init,
+      headers,
+      signal: AbortSignal.timeout(5000),
+    });
+  }
+
+  async #register(proc: Proc): Promise<void> {
+    for (const d of this.#o.dispatchers) {
+      for (let attempt = 1;; attempt++) {
+        const res = await this.#admin(d, { method: "PUT", body: JSON.stringify({ url: proc.url }) })
+          .catch((err) => err as Error);
+        if (res instanceof Response && res.ok) {
+          await res.body?.cancel();
+          break;
+        }
+        const why = res instanceof Response
+          ? `HTTP ${res.status} ${await res.text()}`
+          : res.message;
+        if (attempt >= 5 || proc.deleting) {
+          throw new Error(`registering ${proc.url} with ${d} failed: ${why}`);
+        }
+        await sleep(200 * 2 ** attempt);
+      }
+    }
+  }
+
+  async #deregister(proc: Proc): Promise<void> {
+    if (!proc.url) return;
+    const query = `?url=${encodeURIComponent(proc.url)}`;
+    await Promise.all(this.#o.dispatchers.map(async (d) => {
+      const res = await this.#admin(d, { method: "DELETE" }, query).catch(() => undefined);
+      await res?.body?.cancel();
+      const until = Date.now() + this.#o.drainTimeoutMs;
+      while (Date.now() < until) {
+        const listed = await this.#admin(d, { method: "GET" })
+          .then((r) => r.json() as Promise<{ replicas: { url: string }[] }>)
+          .then((b) => b.replicas.some((r) => r.url === proc.url)).catch(() => false);
+        if (!listed) return;
+        await sleep(100);
+      }
+      this.#o.log("drain_timeout", { url: proc.url, dispatcher: d }, "warn");
+    }));
+  }
+
+  #stop(proc: Proc): void {
+    proc.deleting = true;
+    proc.ready = false;
+    this.#o.log("replica_stopping", { name: proc.name, url: proc.url });
+    const previous = proc.done ?? Promise.resolve();
+    proc.done = (async () => {
+      await this.#deregister(proc).catch(() => {});
+      const child = proc.child;
+      if (child) {
+        try {
+          child.kill("SIGTERM");
+        } catch { /* gone */ }
+        const killer = setTimeout(() => {
+          try {
+            child.kill("SIGKILL");
+          } catch { /* gone */ }
+        }, this.#o.drainTimeoutMs + 5000);
+        const status = await child.status;
+        clearTimeout(killer);
+        this.#o.log("replica_stopped", { name: proc.name, url: proc.url, code: status.code });
+      }
+      await previous;
+    })();
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
