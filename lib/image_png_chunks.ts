@@ -43,23 +43,24 @@ const VALID_DEPTHS: Record<number, readonly number[]> = {
   6: [8, 16],
 };
 
-function makeCrcTable(): Uint32Array {
-  const table = new Uint32Array(256);
+function makeCrcTable(): Int32Array {
+  const table = new Int32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
+    table[n] = c;
   }
   return table;
 }
 
-const CRC_TABLE: Uint32Array = makeCrcTable();
+// Signed 32-bit entries keep the CRC loop in int32 arithmetic.
+const CRC_TABLE: Int32Array = makeCrcTable();
 
 /** CRC-32 (ISO 3309, as PNG uses) of `bytes[start, end)`. */
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let c = 0xffffffff;
+  let c = -1;
   for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return (c ^ -1) >>> 0;
 }
 
 function u32(bytes: Uint8Array, p: number): number {

@@ -115,91 +115,83 @@ export function bilinearCoefficients(
   return { bounds, weights, ksize };
 }
 
-/** Horizontal pass over source rows `y0 .. y0 + rows - 1` of a grey view into `tmp`. */
-function horizontalGrey(
-  view: PixelView,
+// The passes work one row per call: V8 then optimises these small functions as a whole,
+// instead of re-entering on-stack-replaced code for the loops of a once-per-image function.
+
+/** One grey source row (from `data[p0]`, pixels `ps` bytes apart) → `tmp[o..]`. */
+function horizontalGreyRow(
+  data: Uint8Array,
+  p0: number,
+  ps: number,
   h: Coefficients,
-  y0: number,
-  rows: number,
   tmp: Uint8Array,
+  o: number,
 ): void {
-  const { data, offset, rowStride, pixelStride: ps } = view;
   const { bounds, weights, ksize } = h;
   const cols = bounds.length >> 1;
-  let o = 0;
-  for (let r = 0; r < rows; r++) {
-    const rowBase = offset + (y0 + r) * rowStride;
-    for (let xx = 0; xx < cols; xx++) {
-      const n = bounds[2 * xx + 1];
-      let p = rowBase + bounds[2 * xx] * ps;
-      let k = xx * ksize;
-      let s0 = HALF;
-      for (let i = 0; i < n; i++, p += ps) s0 += data[p] * weights[k++];
-      s0 >>= PRECISION_BITS;
-      tmp[o++] = s0 > 255 ? 255 : s0;
-    }
+  for (let xx = 0; xx < cols; xx++) {
+    const n = bounds[2 * xx + 1];
+    let p = p0 + bounds[2 * xx] * ps;
+    let k = xx * ksize;
+    let s0 = HALF;
+    for (let i = 0; i < n; i++, p += ps) s0 += data[p] * weights[k++];
+    s0 >>= PRECISION_BITS;
+    tmp[o++] = s0 > 255 ? 255 : s0;
   }
 }
 
-/** Horizontal pass over source rows `y0 .. y0 + rows - 1` of an RGB view into `tmp`. */
-function horizontalRgb(
-  view: PixelView,
+/** One RGB source row (from `data[p0]`, pixels `ps` bytes apart) → `tmp[o..]`. */
+function horizontalRgbRow(
+  data: Uint8Array,
+  p0: number,
+  ps: number,
   h: Coefficients,
-  y0: number,
-  rows: number,
   tmp: Uint8Array,
+  o: number,
 ): void {
-  const { data, offset, rowStride, pixelStride: ps } = view;
   const { bounds, weights, ksize } = h;
   const cols = bounds.length >> 1;
-  let o = 0;
-  for (let r = 0; r < rows; r++) {
-    const rowBase = offset + (y0 + r) * rowStride;
-    for (let xx = 0; xx < cols; xx++) {
-      const n = bounds[2 * xx + 1];
-      let p = rowBase + bounds[2 * xx] * ps;
-      let k = xx * ksize;
-      let s0 = HALF, s1 = HALF, s2 = HALF;
-      for (let i = 0; i < n; i++, p += ps) {
-        const w = weights[k++];
-        s0 += data[p] * w;
-        s1 += data[p + 1] * w;
-        s2 += data[p + 2] * w;
-      }
-      s0 >>= PRECISION_BITS;
-      s1 >>= PRECISION_BITS;
-      s2 >>= PRECISION_BITS;
-      tmp[o++] = s0 > 255 ? 255 : s0;
-      tmp[o++] = s1 > 255 ? 255 : s1;
-      tmp[o++] = s2 > 255 ? 255 : s2;
+  for (let xx = 0; xx < cols; xx++) {
+    const n = bounds[2 * xx + 1];
+    let p = p0 + bounds[2 * xx] * ps;
+    let k = xx * ksize;
+    let s0 = HALF, s1 = HALF, s2 = HALF;
+    for (let i = 0; i < n; i++, p += ps) {
+      const w = weights[k++];
+      s0 += data[p] * w;
+      s1 += data[p + 1] * w;
+      s2 += data[p + 2] * w;
     }
+    s0 >>= PRECISION_BITS;
+    s1 >>= PRECISION_BITS;
+    s2 >>= PRECISION_BITS;
+    tmp[o++] = s0 > 255 ? 255 : s0;
+    tmp[o++] = s1 > 255 ? 255 : s1;
+    tmp[o++] = s2 > 255 ? 255 : s2;
   }
 }
 
-/** Vertical pass from `tmp` (whose row 0 is source row `y0`) into `out`. */
-function vertical(
+/** One output row: `n` taps over `tmp` rows from `first`, weights from `weights[k]`. */
+function verticalRow(
   tmp: Uint8Array,
-  v: Coefficients,
-  y0: number,
+  first: number,
+  n: number,
+  weights: Int32Array,
+  k: number,
   rowLen: number,
+  acc: Int32Array,
   out: Uint8Array,
+  o: number,
 ): void {
-  const { bounds, weights, ksize } = v;
-  const acc = new Int32Array(rowLen);
-  const rows = bounds.length >> 1;
-  for (let yy = 0; yy < rows; yy++) {
-    acc.fill(HALF);
-    const n = bounds[2 * yy + 1];
-    for (let i = 0; i < n; i++) {
-      const w = weights[yy * ksize + i];
-      const base = (bounds[2 * yy] - y0 + i) * rowLen;
-      for (let c = 0; c < rowLen; c++) acc[c] += tmp[base + c] * w;
-    }
-    const o = yy * rowLen;
-    for (let c = 0; c < rowLen; c++) {
-      const x = acc[c] >> PRECISION_BITS;
-      out[o + c] = x > 255 ? 255 : x;
-    }
+  acc.fill(HALF);
+  for (let i = 0; i < n; i++) {
+    const w = weights[k + i];
+    const base = (first + i) * rowLen;
+    for (let c = 0; c < rowLen; c++) acc[c] += tmp[base + c] * w;
+  }
+  for (let c = 0; c < rowLen; c++) {
+    const x = acc[c] >> PRECISION_BITS;
+    out[o + c] = x > 255 ? 255 : x;
   }
 }
 
@@ -227,10 +219,27 @@ export function resizeCenterCrop(view: PixelView, resize = 256, crop = 224): Cro
   }
   const channels = view.grey ? 1 : 3;
   const rows = Math.max(0, y1 - y0);
-  const tmp = new Uint8Array(rows * crop * channels);
-  if (view.grey) horizontalGrey(view, h, y0, rows, tmp);
-  else horizontalRgb(view, h, y0, rows, tmp);
-  const data = new Uint8Array(crop * crop * channels);
-  vertical(tmp, v, y0, crop * channels, data);
+  const rowLen = crop * channels;
+  const tmp = new Uint8Array(rows * rowLen);
+  const row = view.grey ? horizontalGreyRow : horizontalRgbRow;
+  for (let r = 0; r < rows; r++) {
+    row(view.data, view.offset + (y0 + r) * view.rowStride, view.pixelStride, h, tmp, r * rowLen);
+  }
+  const data = new Uint8Array(crop * rowLen);
+  const acc = new Int32Array(rowLen);
+  for (let yy = 0; yy < crop; yy++) {
+    const n = v.bounds[2 * yy + 1];
+    verticalRow(
+      tmp,
+      v.bounds[2 * yy] - y0,
+      n,
+      v.weights,
+      yy * v.ksize,
+      rowLen,
+      acc,
+      data,
+      yy * rowLen,
+    );
+  }
   return { data, side: crop, channels };
 }

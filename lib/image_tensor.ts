@@ -34,6 +34,20 @@ export function normalizationTable(
 
 const IMAGENET_TABLE: Float32Array = normalizationTable();
 
+/** One row of one channel: `count` table lookups of `data[p]`, `step` bytes apart. */
+function writeRow(
+  data: Uint8Array,
+  p: number,
+  step: number,
+  count: number,
+  table: Float32Array,
+  t: number,
+  out: Float32Array,
+  o: number,
+): void {
+  for (let i = 0; i < count; i++, p += step) out[o + i] = table[t + data[p]];
+}
+
 /**
  * Writes the cropped pixels as a normalised CHW float32 tensor into `out` starting at `offset`
  * (3 × side × side floats; grey pixels fill all three channels).
@@ -51,13 +65,12 @@ export function writeChw(
       `tensor of ${3 * plane} floats at offset ${offset} does not fit in ${out.length} floats`,
     );
   }
+  // Row by row: small functions called often are optimised whole by V8.
   for (let c = 0; c < 3; c++) {
-    const base = offset + c * plane;
-    const t = c * 256;
-    if (channels === 1) {
-      for (let i = 0; i < plane; i++) out[base + i] = table[t + data[i]];
-    } else {
-      for (let i = 0, p = c; i < plane; i++, p += 3) out[base + i] = table[t + data[p]];
+    const first = channels === 1 ? 0 : c;
+    for (let y = 0; y < side; y++) {
+      const o = offset + c * plane + y * side;
+      writeRow(data, y * side * channels + first, channels, side, table, c * 256, out, o);
     }
   }
 }
