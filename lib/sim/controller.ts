@@ -1,0 +1,92 @@
+/**
+ * The autoscaler inside the simulator: the policy modules' own `decide` functions (the code the
+ * live autoscaler runs), called directly with a spec resolved once by `resolveSpec` (validation
+ * per tick would cost more than the decision).
+ *
+ * The simulator gives every policy the run's replica bounds. `cpa` is also told the replica's
+ * capacity from the calibration, as an operator would configure it from the inference bench:
+ * `serviceRatePerReplica` = saturation rate (full batches back to back) and
+ * `serviceTimeSeconds` = a full batch's mean service time. A spec passed in wins over both.
+ *
+ * @module
+ */
+import * as cpa from "../policy/cpa.ts";
+import * as cpaSeed from "../policy/cpa_seed.ts";
+import { type PolicyName, resolveSpec } from "../policy/evaluate.ts";
+import * as hpa from "../policy/hpa.ts";
+import * as kpa from "../policy/kpa.ts";
+import * as queue from "../policy/queue.ts";
+import type { Decision, Observation } from "../policy/types.ts";
+import { batchMoments, type Calibration, saturationRate } from "./calibration.ts";
+
+type Decide = (spec: never, state: unknown, observation: Observation) => Decision<unknown>;
+
+const DECIDE: Record<PolicyName, Decide> = {
+  "hpa": hpa.decide as Decide,
+  "cpa-seed": cpaSeed.decide as Decide,
+  "cpa": cpa.decide as Decide,
+  "kpa": kpa.decide as Decide,
+  "queue": queue.decide as Decide,
+};
+
+/** A policy bound to its spec, keeping its state between ticks. */
+export interface PolicyController {
+  /** The policy name. */
+  readonly policy: PolicyName;
+  /** The resolved spec it runs with. */
+  readonly spec: unknown;
+  /** One tick: the decision on `observation` (state carried over). */
+  tick(observation: Observation): { desired: number; reason: string };
+}
+
+/** What the simulator adds to a policy's spec. */
+export interface SimSpecContext {
+  /** Lower replica bound. */
+  minReplicas: number;
+  /** Upper replica bound. */
+  maxReplicas: number;
+  /** The replica model. */
+  calibration: Calibration;
+  /** The replicas' largest batch. */
+  maxBatch: number;
+}
+
+/** The spec `policy` runs with in the simulator: simulator context, then `spec` on top. */
+export function simSpec(
+  policy: PolicyName,
+  spec: Record<string, unknown> | undefined,
+  context: SimSpecContext,
+): Record<string, unknown> {
+  const base: Record<string, unknown> = {
+    minReplicas: context.minReplicas,
+    maxReplicas: context.maxReplicas,
+  };
+  if (policy === "cpa") {
+    base.serviceRatePerReplica = saturationRate(context.calibration, context.maxBatch);
+    base.serviceTimeSeconds = batchMoments(context.calibration, context.maxBatch)
+      .mean[context.maxBatch];
+  }
+  return { ...base, ...spec };
+}
+
+/** A controller running `policy` with `spec` (resolved once; throws on a bad spec). */
+export function createPolicyController(
+  policy: PolicyName,
+  spec: Record<string, unknown>,
+): PolicyController {
+  const decide = DECIDE[policy];
+  if (decide === undefined) {
+    throw new RangeError(`policy must be one of ${Object.keys(DECIDE).join(", ")}: got ${policy}`);
+  }
+  const resolved = resolveSpec(policy, spec);
+  let state: unknown = undefined;
+  return {
+    policy,
+    spec: resolved,
+    tick(observation) {
+      const d = decide(resolved as never, state, observation);
+      state = d.state;
+      return { desired: d.desired, reason: d.reason };
+    },
+  };
+}

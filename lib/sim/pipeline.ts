@@ -1,0 +1,158 @@
+/**
+ * The simulated metrics pipeline: what a policy sees. Every scrape interval (Prometheus, and
+ * metrics-server at the same resolution) it snapshots the counters and gauges; at a tick the
+ * autoscaler builds its {@link Observation} from the latest snapshot:
+ *
+ * - `arrivalRatePerSecond` / `throughputPerSecond`: `rate()` over the rate window, the counter's
+ *   increase between the snapshots one window apart divided by the time between them (the
+ *   oldest snapshot when the run is younger than the window; absent before two scrapes).
+ * - `p95LatencySeconds`: `histogram_quantile(0.95, rate(bucket[window]))` over the dispatcher's
+ *   latency histogram (`LATENCY_BUCKETS`; served and failed requests, not 429s), interpolated in
+ *   the bucket like Prometheus; absent when nothing completed in the window.
+ * - `queueLength`, `inFlight`: the dispatcher queue and the requests at replicas at the scrape.
+ * - `pods`: every pod with its CPU as metrics-server reports it: busy seconds over the CPU window
+ *   (shorter for a pod younger than the window) × threads × 1000 + idle, capped at the limit,
+ *   in whole millicores; no metric before a pod's first scrape. Starting pods are Running and not
+ *   Ready (their readiness transition is their creation), draining pods are terminating.
+ *
+ * @module
+ */
+import { LATENCY_BUCKETS } from "../metrics.ts";
+import type { Observation, PodObservation } from "../policy/types.ts";
+import type { SimCluster } from "./cluster.ts";
+import type { ResolvedConfig } from "./config.ts";
+import { histogramQuantile } from "./histogram.ts";
+import type { Recorder } from "./recorder.ts";
+import { DRAINING, FREE, READY } from "./replicas.ts";
+
+const NB = LATENCY_BUCKETS.length + 1;
+
+/** Scrape snapshots and the observation built from them. */
+export class MetricsPipeline {
+  #count = 0;
+  readonly #k: number;
+  readonly #w: number;
+  readonly #time: Float64Array;
+  readonly #arrivals: Float64Array;
+  readonly #answered: Float64Array;
+  readonly #buckets: Float64Array;
+  #queue = 0;
+  #inFlight = 0;
+  readonly #kc: number;
+  readonly #wc: number;
+  #busy = new Float64Array(0);
+  #snapGen = new Int32Array(0);
+  #first = new Int32Array(0);
+  readonly #diff = new Float64Array(NB);
+
+  /** A pipeline over `cluster` and `rec` with the config's intervals and windows. */
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly cluster: SimCluster,
+    private readonly rec: Recorder,
+  ) {
+    const m = config.metrics;
+    this.#w = Math.max(1, Math.round(m.rateWindowSeconds / m.scrapeIntervalSeconds));
+    this.#k = this.#w + 1;
+    this.#time = new Float64Array(this.#k);
+    this.#arrivals = new Float64Array(this.#k);
+    this.#answered = new Float64Array(this.#k);
+    this.#buckets = new Float64Array(this.#k * NB);
+    this.#wc = Math.round(m.cpuWindowSeconds / m.scrapeIntervalSeconds);
+    this.#kc = this.#wc + 1;
+  }
+
+  /** Takes a scrape at `now`. */
+  scrape(now: number): void {
+    const i = this.#count++, slot = i % this.#k, t = this.rec.totals;
+    this.#time[slot] = now;
+    this.#arrivals[slot] = t.arrivals;
+    this.#answered[slot] = t.served + t.failed;
+    let cum = 0;
+    for (let b = 0; b < NB; b++) {
+      cum += this.rec.promCounts[b];
+      this.#buckets[slot * NB + b] = cum;
+    }
+    this.#queue = this.cluster.queueLength(now);
+    this.#inFlight = this.cluster.atReplicas;
+    const table = this.cluster.table;
+    if (this.#snapGen.length < table.capacity) this.#growCpu(table.capacity);
+    for (let r = 0; r < table.used; r++) {
+      if (table.state[r] === FREE) continue;
+      if (this.#snapGen[r] !== table.gen[r]) {
+        this.#snapGen[r] = table.gen[r];
+        this.#first[r] = i;
+      }
+      this.#busy[r * this.#kc + (i % this.#kc)] = this.cluster.busySeconds(r, now);
+    }
+  }
+
+  /** The observation a tick at `now` sees, for a scale target of `currentReplicas`. */
+  observation(now: number, currentReplicas: number): Observation {
+    const obs: Observation = { now, currentReplicas, pods: this.#pods() };
+    const last = this.#count - 1;
+    if (last < 0) return obs;
+    obs.queueLength = this.#queue;
+    obs.inFlight = this.#inFlight;
+    const back = Math.min(this.#w, last);
+    if (back === 0) return obs;
+    const a = last % this.#k, b = (last - back) % this.#k;
+    const span = this.#time[a] - this.#time[b];
+    if (!(span > 0)) return obs;
+    obs.arrivalRatePerSecond = (this.#arrivals[a] - this.#arrivals[b]) / span;
+    obs.throughputPerSecond = (this.#answered[a] - this.#answered[b]) / span;
+    for (let j = 0; j < NB; j++) {
+      this.#diff[j] = this.#buckets[a * NB + j] - this.#buckets[b * NB + j];
+    }
+    const p95 = histogramQuantile(0.95, LATENCY_BUCKETS, this.#diff);
+    if (Number.isFinite(p95)) obs.p95LatencySeconds = p95;
+    return obs;
+  }
+
+  #pods(): PodObservation[] {
+    const table = this.cluster.table, cal = this.config.calibration;
+    const last = this.#count - 1, at = last >= 0 ? this.#time[last % this.#k] : 0;
+    const window = this.config.metrics.cpuWindowSeconds;
+    const pods: PodObservation[] = [];
+    for (let r = 0; r < table.used; r++) {
+      const state = table.state[r];
+      if (state === FREE) continue;
+      const pod: PodObservation = {
+        phase: "Running",
+        ready: state === READY,
+        deleting: state === DRAINING,
+        startTime: table.created[r],
+        readyTransitionTime: state === READY ? table.readyAt[r] : table.created[r],
+        cpuRequestMilli: cal.cpuRequestMilli,
+      };
+      if (last >= 0 && this.#snapGen[r] === table.gen[r]) {
+        const now = this.#busy[r * this.#kc + (last % this.#kc)];
+        let busy = now, span: number;
+        if (last - this.#first[r] >= this.#wc) {
+          busy -= this.#busy[r * this.#kc + ((last - this.#wc) % this.#kc)];
+          span = window;
+        } else span = at - Math.max(table.created[r], 0);
+        if (span > 0) {
+          const milli = cal.idleCpuMilli + (busy / span) * cal.threads * 1000;
+          pod.cpuUsageMilli = Math.round(Math.min(cal.cpuLimitMilli, milli));
+          pod.metricTimestamp = at;
+          pod.metricWindowSeconds = span;
+        }
+      }
+      pods.push(pod);
+    }
+    return pods;
+  }
+
+  #growCpu(capacity: number): void {
+    const busy = new Float64Array(capacity * this.#kc);
+    busy.set(this.#busy);
+    const gen = new Int32Array(capacity).fill(-1);
+    gen.set(this.#snapGen);
+    const first = new Int32Array(capacity);
+    first.set(this.#first);
+    this.#busy = busy;
+    this.#snapGen = gen;
+    this.#first = first;
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * Named simulation scenarios at cluster scale. Every scenario is a rate curve (requests per
+ * second, per second of the run) built with the workload modules, then turned into whole
+ * requests per second by `countsFromRates`; `scale` multiplies every rate (default 1).
+ *
+ * | name | at scale 1 | length |
+ * | --- | --- | --- |
+ * | step | 1,000 req/s, 3,000 from 900 s, back to 1,000 at 2,700 s | 3,600 s |
+ * | spike | 1,500 req/s with a 120 s spike to 4,500 at 1,800 s | 3,600 s |
+ * | diurnal | a day compressed 12× into 2 h: sine between 500 and 3,500 req/s (trough first) | 7,200 s |
+ * | ramp | 500 → 4,500 req/s linearly | 3,600 s |
+ * | azure-code | Azure LLM code trace (1 h, per-request timestamps), 30 s average, mean 1,500 req/s | 3,436 s |
+ * | azure-conv | Azure LLM conversation trace, 30 s average, mean 2,000 req/s | 3,502 s |
+ * | nab-elb | NAB AWS ELB requests (5 min counts): first 2 days compressed 24× (5 min → 12.5 s), mean 1,500 req/s | 7,200 s |
+ * | nab-twitter | NAB Twitter AMZN volume (5 min counts): first 2 days compressed 24×, mean 1,500 req/s | 7,200 s |
+ *
+ * Traces are replayed as a rate envelope: a trace's own arrivals are a few per second, so its
+ * per-second counts are averaged (30 s for the Azure traces, one compressed interval for NAB)
+ * before scaling, and arrivals are drawn Poisson around that rate — many independent users with
+ * the trace's shape, instead of each of its requests multiplied into a burst. At scale 1 the
+ * synthetic peaks need ~85–125 replicas at the capacity model's ~36 req/s per replica, and a
+ * policy that keeps replicas half idle uses several hundred; `maxReplicas` is 1,000.
+ *
+ * @module
+ */
+import {
+  countsFromRates,
+  cutSeconds,
+  type RateSeries,
+  resampleToSeconds,
+  scaleSeries,
+} from "../workload.ts";
+import { parseShape, shapeRates } from "../workload_shapes.ts";
+import { parseTrace } from "../workload_trace.ts";
+import { createRng } from "../rng.ts";
+import { movingAverage } from "./oracle.ts";
+
+/** The scenario names. */
+export const SCENARIO_NAMES = [
+  "step",
+  "spike",
+  "diurnal",
+  "ramp",
+  "azure-code",
+  "azure-conv",
+  "nab-elb",
+  "nab-twitter",
+] as const;
+
+/** A scenario name. */
+export type ScenarioName = typeof SCENARIO_NAMES[number];
+
+/** A scenario ready to simulate. */
+export interface Scenario {
+  /** Its name. */
+  name: ScenarioName;
+  /** One line on what it is. */
+  description: string;
+  /** Expected requests per second (the rate curve, scaled). */
+  rates: Float64Array;
+  /** Whole requests per second (what the simulator sends). */
+  counts: number[];
+  /** Known load steps up, seconds (for recovery times); detected for traces by the caller. */
+  steps: number[];
+  /** Upper replica bound for the policies. */
+  maxReplicas: number;
+}
+
+interface TraceSource {
+  file: string;
+  mean: number;
+  smoothing: number;
+  days?: number;
+  timeScale?: number;
+}
+
+const TRACES: Partial<Record<ScenarioName, TraceSource>> = {
+  "azure-code": { file: "azure_llm_2023_code.csv", mean: 1500, smoothing: 30 },
+  "azure-conv": { file: "azure_llm_2023_conv.csv", mean: 2000, smoothing: 30 },
+  "nab-elb": {
+    file: "nab_aws_elb_request_count.csv",
+    mean: 1500,
+    smoothing: 13,
+    days: 2,
+    timeScale: 1 / 24,
+  },
+  "nab-twitter": {
+    file: "nab_twitter_volume_amzn.csv",
+    mean: 1500,
+    smoothing: 13,
+    days: 2,
+    timeScale: 1 / 24,
+  },
+};
+
+/** The trace file a scenario replays (relative to the traces directory), if any. */
+export function scenarioTraceFile(name: ScenarioName): string | undefined {
+  return TRACES[name]?.file;
+}
+
+function shape(text: string, seconds: number): number[] {
+  return shapeRates(parseShape(text), seconds, createRng(0));
+}
+
+function synthetic(name: ScenarioName): { rates: number[]; steps: number[]; text: string } {
+  switch (name) {
+    case "step": {
+      const rates = shape("step:from=1000,to=3000,at=900", 3600);
+      for (let k = 2700; k < 3600; k++) rates[k] = 1000;
+      return { rates, steps: [900], text: "1,000 → 3,000 req/s at 900 s, back at 2,700 s" };
+    }
+    case "spike":
+      return {
+        rates: shape("spike:base=1500,peak=4500,at=1800,width=120", 3600),
+        steps: [1800],
+        text: "1,500 req/s, 120 s spike to 4,500 at 1,800 s",
+      };
+    case "diurnal":
+      return {
+        rates: shape("sine:mean=2000,amplitude=1500,period=7200,phase=-1800", 7200),
+        steps: [],
+        text: "a day in 2 h: sine 500–3,500 req/s",
+      };
+    case "ramp":
+      return { rates: shape("ramp:from=500,to=4500", 3600), steps: [], text: "500 → 4,500 req/s" };
+    default:
+      throw new RangeError(`scenario ${name} is a trace: pass its text`);
+  }
+}
+
+function fromTrace(source: TraceSource, text: string): number[] {
+  const parsed = parseTrace(text);
+  let series: RateSeries = parsed;
+  if (source.days !== undefined) {
+    const steps = Math.round((source.days * 86400) / parsed.stepSeconds);
+    series = { stepSeconds: parsed.stepSeconds, rates: parsed.rates.slice(0, steps) };
+  }
+  const perSecond = resampleToSeconds(scaleSeries(series, { timeScale: source.timeScale ?? 1 }));
+  const smooth = movingAverage(perSecond, source.smoothing);
+  let sum = 0;
+  for (const r of smooth) sum += r;
+  const factor = source.mean / (sum / smooth.length);
+  return Array.from(smooth, (r) => r * factor);
+}
+
+/** Options of {@link buildScenario}. */
+export interface ScenarioOptions {
+  /** Multiplies every rate (default 1). */
+  scale?: number;
+  /** Keeps only the first seconds. */
+  durationSeconds?: number;
+  /** The trace file's text (required for the trace scenarios). */
+  traceText?: string;
+}
+
+/** Builds a scenario (pure: trace text is passed in). Throws on an unknown name or bad scale. */
+export function buildScenario(name: ScenarioName, options: ScenarioOptions = {}): Scenario {
+  if (!(SCENARIO_NAMES as readonly string[]).includes(name)) {
+    throw new RangeError(`scenario must be one of ${SCENARIO_NAMES.join(", ")}: got ${name}`);
+  }
+  const scale = options.scale ?? 1;
+  if (!(scale > 0) || !Number.isFinite(scale)) {
+    throw new RangeError(`scenario scale must be a finite number > 0: got ${scale}`);
+  }
+  const source = TRACES[name];
+  let base: number[], steps: number[] = [], description: string;
+  if (source) {
+    if (options.traceText === undefined) {
+      throw new RangeError(`scenario ${name} needs the text of traces/${source.file}`);
+    }
+    base = fromTrace(source, options.traceText);
+    description = `${source.file}, mean ${source.mean} req/s` +
+      (source.timeScale ? `, first ${source.days} days compressed ${1 / source.timeScale}×` : "");
+  } else {
+    const s = synthetic(name);
+    [base, steps, description] = [s.rates, s.steps, s.text];
+  }
+  const cut = cutSeconds(base.map((r) => r * scale), options.durationSeconds);
+  return {
+    name,
+    description: scale === 1 ? description : `${description} (× ${scale})`,
+    rates: Float64Array.from(cut),
+    counts: countsFromRates(cut),
+    steps: steps.filter((s) => s < cut.length),
+    maxReplicas: 1000,
+  };
+}
+
+/** Reads the trace (if any) from `tracesDir` and builds the scenario. */
+export async function loadScenario(
+  name: ScenarioName,
+  options: Omit<ScenarioOptions, "traceText"> & {
+    tracesDir?: string;
+    readTextFile?: (path: string) => Promise<string>;
+  } = {},
+): Promise<Scenario> {
+  const file = scenarioTraceFile(name);
+  const read = options.readTextFile ?? Deno.readTextFile;
+  const traceText = file ? await read(`${options.tracesDir ?? "traces"}/${file}`) : undefined;
+  return buildScenario(name, { ...options, traceText });
+}
