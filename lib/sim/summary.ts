@@ -10,8 +10,8 @@
  *   included) or it has none. 0 when the step never hurt; null when not recovered before the next
  *   step or the end of the run.
  * - **load steps** ({@link detectSteps}): seconds where the mean rate over the next `window`
- *   seconds is at least `minRatio` (1.5) × the mean over the previous `window` (60), at the local
- *   maximum of that ratio; at most one step per window.
+ *   seconds is at least `minRatio` (1.5) × the mean over the previous `window` (60), placed where
+ *   the rise (after − before) is largest within a window; at most one step per window.
  * - **oscillations**: direction changes of the scale target (up then down, or down then up),
  *   counted over its per-second series ignoring seconds without change.
  *
@@ -45,19 +45,18 @@ export function detectSteps(rates: ArrayLike<number>, options: StepOptions = {})
   const n = rates.length;
   const prefix = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i] + rates[i];
-  const ratio = (t: number) => {
-    const before = (prefix[t] - prefix[t - w]) / w;
-    const after = (prefix[t + w] - prefix[t]) / w;
-    if (after < minRate || after <= 0) return 0;
-    return before <= 0 ? Infinity : after / before;
+  const mean = (a: number, b: number) => (prefix[b] - prefix[a]) / w;
+  const isStep = (t: number) => {
+    const before = mean(t - w, t), after = mean(t, t + w);
+    return after >= minRate && after > 0 && after >= minRatio * before;
   };
   const steps: number[] = [];
   for (let t = w; t + w <= n; t++) {
-    if (ratio(t) < minRatio) continue;
-    let best = t, bestRatio = ratio(t);
-    for (let u = t + 1; u < t + w && u + w <= n; u++) {
-      const r = ratio(u);
-      if (r > bestRatio) [best, bestRatio] = [u, r];
+    if (!isStep(t)) continue;
+    let best = t, bestRise = -Infinity;
+    for (let u = t; u < t + w && u + w <= n; u++) {
+      const rise = mean(u, u + w) - mean(u - w, u);
+      if (isStep(u) && rise > bestRise) [best, bestRise] = [u, rise];
     }
     steps.push(best);
     t = best + w - 1;
