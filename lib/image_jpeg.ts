@@ -171,13 +171,14 @@ export async function initJpegCodec(path?: string): Promise<void> {
   loadedCodec(location, module).instance();
 }
 
-/** Pillow's Adobe-inverted CMYK → RGB, in place over 4-byte pixels (the 4th byte is left). */
-function cmykToRgbInPlace(px: Uint8Array): void {
-  for (let i = 0; i < px.length; i += 4) {
-    const nk = px[i + 3]; // 255 - k, with k = 255 - stored
+/** Pillow's Adobe-inverted CMYK → RGB, in place over `n` 4-byte pixels from `px[p]`. */
+function cmykRowToRgb(px: Uint8Array, p: number, n: number): void {
+  const end = p + 4 * n;
+  for (; p < end; p += 4) {
+    const nk = px[p + 3]; // 255 - k, with k = 255 - stored
     for (let c = 0; c < 3; c++) {
-      const t = (255 - px[i + c]) * nk + 128; // MULDIV255(c, nk)
-      px[i + c] = nk - (((t >> 8) + t) >> 8);
+      const t = (255 - px[p + c]) * nk + 128; // MULDIV255(c, nk)
+      px[p + c] = nk - (((t >> 8) + t) >> 8);
     }
   }
 }
@@ -253,7 +254,9 @@ export function withDecodedJpeg<T>(
   }
   try {
     const data = new Uint8Array(ex.memory.buffer, dst, size);
-    if (bpp === 4) cmykToRgbInPlace(data);
+    if (bpp === 4) {
+      for (let y = 0; y < height; y++) cmykRowToRgb(data, y * width * 4, width);
+    }
     return use({
       data,
       width,
