@@ -6,9 +6,10 @@
  * `preprocess` (decode + preprocess median ms per image), `replica` (HTTP saturation throughput
  * against an in-process loop, low-load latency, `/healthz` p99, RSS under bad input),
  * `dispatcher` (proxy throughput against nginx, added latency), `loadtest` (send-rate accuracy,
- * schedule lag) and `policy` (µs per `decide` call for 100 pods). Each section but `inference`
- * is one script under bench/ printing a JSON object on its last line; add new ones to SECTIONS
- * with {@link script}. `--only a,b` runs some; sections not run keep their previous results.
+ * schedule lag), `policy` (µs per `decide` call for 100 pods) and `sim` (simulated requests per
+ * wall second, policy comparison per scenario; ~30 min at cluster scale). Each section but
+ * `inference` is one script under bench/ printing a JSON object on its last line; add new ones to
+ * SECTIONS with {@link script}. `--only a,b` runs some; sections not run keep their previous results.
  *
  * @module
  */
@@ -71,6 +72,7 @@ const SECTIONS: Record<string, Section> = {
   dispatcher: script("bench/dispatcher_bench.ts"),
   loadtest: script("bench/loadtest_bench.ts"),
   policy: script("bench/policy_bench.ts"),
+  sim: script("bench/sim_bench.ts"),
 };
 
 function round(x: number): number {
