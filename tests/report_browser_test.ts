@@ -1,0 +1,94 @@
+/// <reference lib="dom" />
+/**
+ * The report page in a real headless Chromium (Debian's): it renders its charts with no console
+ * errors, fetches nothing, and shows the table with the best values marked.
+ */
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+import { writeReport } from "../lib/report/write.ts";
+import { reportFixture } from "./support/report_fixture.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+Deno.test({
+  name: "report renders in Chromium",
+  ignore: !(await Deno.stat(CHROMIUM).then(() => true, () => false)) && !Deno.env.get("CI"),
+  async fn(t) {
+    const dir = await Deno.makeTempDir();
+    const page = await writeReport(dir, reportFixture());
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    try {
+      const tab = await browser.newPage();
+      const problems: string[] = [];
+      const requests: string[] = [];
+      tab.on("console", (m) => m.type() === "error" && problems.push(m.text()));
+      tab.on("pageerror", (e) => problems.push(String(e)));
+      tab.on("request", (r) => requests.push(r.url()));
+      await tab.goto(`file://${page}`);
+      await tab.waitForFunction(() =>
+        Array.isArray((globalThis as { __charts?: unknown[] }).__charts)
+      );
+
+      await t.step("no console errors and no network requests", () => {
+        assert.deepEqual(problems, []);
+        assert.deepEqual(requests.filter((u) => !u.startsWith("file://")), []);
+      });
+      await t.step("five charts with data drawn on their canvases", async () => {
+        const charts = await tab.evaluate(() =>
+          // deno-lint-ignore no-explicit-any
+          ((globalThis as any).__charts as any[]).map((c) => ({
+            id: c.canvas.id,
+            sets: c.data.datasets.length,
+          }))
+        );
+        assert.deepEqual(charts.map((c) => c.id), [
+          "chart-load",
+          "chart-replicas",
+          "chart-latency",
+          "chart-errors",
+          "chart-sweep",
+        ]);
+        assert.deepEqual(charts.map((c) => c.sets), [3, 3, 3, 2, 5]);
+        const inked = await tab.evaluate(() =>
+          [...document.querySelectorAll("canvas")].map((c) => {
+            const ctx = (c as HTMLCanvasElement).getContext("2d")!;
+            const { data } = ctx.getImageData(0, 0, c.width, c.height);
+            let painted = 0;
+            for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
+            return painted;
+          })
+        );
+        assert.ok(inked.every((n) => n > 1000), `every canvas has ink: ${inked}`);
+      });
+      await t.step(
+        "summary table: one row per run plus the oracle, best cells marked",
+        async () => {
+          const rows = await tab.$$eval(
+            "#summary tbody tr",
+            (trs) => trs.map((tr) => tr.querySelector("th")!.textContent),
+          );
+          assert.deepEqual(rows, ["hpa", "cpa", "oracle (cost floor)"]);
+          const best = await tab.$$eval("#summary td.best", (tds) => tds.length);
+          assert.ok(best >= 3, `${best} best cells`);
+        },
+      );
+      await t.step("text from the data is escaped, not executed", async () => {
+        const note = await tab.textContent("ul.notes li");
+        assert.match(note!, /<script>alert\(1\)<\/script>/);
+      });
+      await tab.screenshot({ path: `${dir}/report.png`, fullPage: true });
+    } finally {
+      await browser.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
