@@ -3,7 +3,10 @@
  *
  * `deno task dispatcher --port 5052 --replicas URL,URL --balancer least-outstanding|round-robin|p2c
  * --per-replica-inflight 8 --queue 1024 --timeout-s 30`; every flag is also an environment
- * variable (`DISPATCHER_PORT`, ...). Replicas come from the static list and the admin API.
+ * variable (`DISPATCHER_PORT`, ...). Replicas come from the static list and the admin API, and
+ * with `--discovery kubernetes --k8s-service SVC [--k8s-namespace NS] [--k8s-port-name NAME]`
+ * from the Service's ready EndpointSlice endpoints (lib/actuator/k8s.ts; needs --allow-read for
+ * the kubeconfig or the in-cluster token).
  * SIGTERM: readiness turns 503, queued and in-flight requests finish (bounded by `--grace-s`),
  * then the process exits 0.
  *
@@ -93,6 +96,19 @@ export const DISPATCHER_FLAGS = {
     default: "",
     help: "bearer token for /admin (default: loopback only)",
   },
+  discovery: {
+    type: "string",
+    default: "static",
+    choices: ["static", "kubernetes"],
+    help: "membership source besides the admin API: static list, or EndpointSlices",
+  },
+  "k8s-namespace": { type: "string", default: "default", help: "kubernetes: Service namespace" },
+  "k8s-service": { type: "string", default: "", help: "kubernetes: Service whose slices to watch" },
+  "k8s-port-name": {
+    type: "string",
+    default: "",
+    help: "kubernetes: port name in the slices (default the first)",
+  },
 } as const;
 
 /** Parsed dispatcher options. */
@@ -145,7 +161,22 @@ export function run(
       },
     },
   });
-  for (const url of options.replicas.split(",").map((u) => u.trim()).filter(Boolean)) pool.add(url);
+  const staticUrls = options.replicas.split(",").map((u) => u.trim()).filter(Boolean);
+  for (const url of staticUrls) pool.add(url);
+  const discovery = new AbortController();
+  if (options.discovery === "kubernetes") {
+    if (!options.k8sService) throw new UsageError("--discovery kubernetes needs --k8s-service");
+    import("./lib/actuator/k8s.ts").then(({ watchEndpointSlices }) =>
+      watchEndpointSlices({
+        namespace: options.k8sNamespace,
+        service: options.k8sService,
+        portName: options.k8sPortName,
+        onUrls: (urls) => pool.replace([...staticUrls, ...urls]),
+        signal: discovery.signal,
+        log,
+      })
+    ).catch((err) => log("discovery_failed", { error: (err as Error).message }, "error"));
+  }
   const health = startHealthChecks(pool, {
     intervalMs: options.healthIntervalS * 1000,
     timeoutMs: Math.max(100, options.healthIntervalS * 1000),
@@ -188,6 +219,7 @@ export function run(
         dispatcher.rejectQueued("dispatcher shut down past its grace period");
       }
       health.stop();
+      discovery.abort();
       await server.shutdown();
       relay.close();
       log("stopped", { outcome });

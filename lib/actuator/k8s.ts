@@ -39,11 +39,14 @@ export function loadKubeConfig(): k8s.KubeConfig {
   return kc;
 }
 
-/** A kubeconfig for one server with an optional bearer token (tests, explicit setups). */
+/**
+ * A kubeconfig for one server with an optional bearer token (tests, explicit setups). The client
+ * refuses plain `http:` servers unless TLS verification is marked skipped, so it is for those.
+ */
 export function kubeConfigFor(server: string, token?: string): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: "c", server, skipTLSVerify: false }],
+    clusters: [{ name: "c", server, skipTLSVerify: server.startsWith("http:") }],
     users: [{ name: "u", ...(token ? { token } : {}) }],
     contexts: [{ name: "x", cluster: "c", user: "u" }],
     currentContext: "x",
@@ -250,7 +253,10 @@ export async function watchEndpointSlices(o: EndpointWatchOptions): Promise<void
       const resourceVersion = list.metadata?.resourceVersion;
       await new Promise<void>((resolve, reject) => {
         let controller: AbortController | undefined;
-        const onAbort = () => controller?.abort();
+        const onAbort = () => {
+          controller?.abort();
+          resolve();
+        };
         o.signal.addEventListener("abort", onAbort, { once: true });
         watch.watch(
           path,
@@ -279,13 +285,25 @@ export async function watchEndpointSlices(o: EndpointWatchOptions): Promise<void
       });
       if (!o.signal.aborted) {
         o.log("endpoints_watch_closed", { service: o.service });
-        await new Promise((r) => setTimeout(r, 100));
+        await abortableSleep(100, o.signal);
       }
     } catch (err) {
       if (o.signal.aborted) break;
       const e = await apiError(err, `list/watch EndpointSlices of ${o.service}`);
       o.log("endpoints_watch_error", { service: o.service, error: e.message }, "warn");
-      await new Promise((r) => setTimeout(r, o.retryMs ?? 1000));
+      await abortableSleep(o.retryMs ?? 1000, o.signal);
     }
   }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
 }

@@ -15,7 +15,10 @@ import {
 
 function close(actual: number | undefined, expected: number, what: string) {
   assert.ok(actual !== undefined, `${what}: no value`);
-  assert.ok(actual === expected || Math.abs(actual - expected) < 1e-9, `${what}: expected ${expected}, got ${actual}`);
+  assert.ok(
+    actual === expected || Math.abs(actual - expected) < 1e-9,
+    `${what}: expected ${expected}, got ${actual}`,
+  );
 }
 
 Deno.test("extrapolatedRate", async (t) => {
