@@ -163,17 +163,7 @@ export class SimCluster {
       this.heap.push(now + (startupSeconds ?? this.startup()), EV_POD_READY, r, t.gen[r]);
     }
     if (have <= target) return;
-    const victims: number[] = [];
-    for (let r = 0; r < t.used; r++) {
-      if (t.state[r] === STARTING || t.state[r] === READY) victims.push(r);
-    }
-    victims.sort((a, b) =>
-      t.state[a] !== t.state[b]
-        ? t.state[a] - t.state[b]
-        : t.state[a] === STARTING
-        ? t.created[b] - t.created[a] || b - a
-        : t.readyAt[b] - t.readyAt[a] || b - a
-    );
+    const victims = t.victims();
     for (let i = 0; i < have - target; i++) {
       const r = victims[i];
       if (t.state[r] === STARTING) {

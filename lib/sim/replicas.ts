@@ -109,6 +109,25 @@ export class ReplicaTable {
     this.#free.push(r);
   }
 
+  /**
+   * Starting and ready slots in the order a ReplicaSet deletes pods: not-ready (starting) before
+   * ready, then the newest first (created for starting pods, readiness for ready ones).
+   */
+  victims(): number[] {
+    const out: number[] = [];
+    for (let r = 0; r < this.used; r++) {
+      if (this.state[r] === STARTING || this.state[r] === READY) out.push(r);
+    }
+    const { state, created, readyAt } = this;
+    return out.sort((a, b) =>
+      state[a] !== state[b]
+        ? state[a] - state[b]
+        : state[a] === STARTING
+        ? created[b] - created[a] || b - a
+        : readyAt[b] - readyAt[a] || b - a
+    );
+  }
+
   /** Puts ready replica `r` among the candidates if it has room. */
   add(r: number): void {
     const k = this.lineLen[r];
