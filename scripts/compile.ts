@@ -69,9 +69,9 @@ export const ENTRIES: readonly Entry[] = [
   {
     name: "dispatcher",
     script: "dispatcher.ts",
-    // --allow-read and --allow-sys: the kubernetes discovery reads the service-account token and
-    // CA (or a kubeconfig) and the client library asks for the host name.
-    permissions: ["--allow-net", "--allow-env", "--allow-read", "--allow-sys"],
+    // --allow-read and --allow-env: the kubernetes discovery reads the service-account token and
+    // CA (or $KUBECONFIG) and the in-cluster API address.
+    permissions: ["--allow-net", "--allow-env", "--allow-read"],
     include: [],
     npm: [],
     help: ["--help"],

@@ -20,6 +20,7 @@ import {
   hostTarget,
   ROOT,
 } from "../scripts/compile.ts";
+import { endpointSlice, startFakeKubeApi } from "./support/fake_kube_api.ts";
 
 const decoder = new TextDecoder();
 
@@ -31,13 +32,18 @@ interface Proc {
 }
 
 /** Runs `deno run --no-prompt FLAGS SCRIPT ARGS` and resolves once it logs `listening`. */
-async function start(flags: string[], script: string, args: string[]): Promise<Proc> {
+async function start(
+  flags: string[],
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Proc> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-prompt", ...flags, script, ...args],
     cwd: ROOT,
     stdout: "null",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
   }).spawn();
   const logs: string[] = [];
   let port = 0;
@@ -234,6 +240,82 @@ Deno.test("servers pass their probes under their compiled permission flags", asy
       const status = await p.stop();
       assert.ok(status.success || status.signal === "SIGTERM", p.logs.slice(-3).join("\n"));
     }
+  }
+});
+
+Deno.test("Kubernetes clients work under the compiled flags (stand-in API server)", async (t) => {
+  const api = startFakeKubeApi({ token: "t0k3n" });
+  const dir = await Deno.makeTempDir({ prefix: "kubeconfig_" });
+  const kubeconfig = `${dir}/config`;
+  await Deno.writeTextFile(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "c", cluster: { server: api.url, "insecure-skip-tls-verify": true } }],
+      users: [{ name: "u", user: { token: "t0k3n" } }],
+      contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
+      "current-context": "x",
+    }),
+  );
+  api.slices.set(
+    "replica-a",
+    endpointSlice("replica-a", "replica", { name: "http", port: 6999 }, [["127.0.0.1", true]]),
+  );
+  api.deployments.set("default/replica", {
+    replicas: 2,
+    selector: "app.kubernetes.io/name=replica",
+    resourceVersion: 1,
+  });
+  const env = { KUBECONFIG: kubeconfig };
+  const procs: Proc[] = [];
+  try {
+    const d = entry("dispatcher"), a = entry("autoscaler");
+    const dispatcher = await start(d.permissions, d.script, [
+      "--port=0",
+      "--host=127.0.0.1",
+      "--discovery=kubernetes",
+      "--k8s-namespace=default",
+      "--k8s-service=replica",
+      "--k8s-port-name=http",
+    ], env);
+    procs.push(dispatcher);
+    await t.step("dispatcher: EndpointSlice discovery", async () => {
+      const url = `http://127.0.0.1:${dispatcher.port}/admin/replicas`;
+      const until = Date.now() + 10_000;
+      let urls: string[] = [];
+      while (Date.now() < until) {
+        urls = (await (await fetch(url)).json()).replicas.map((r: { url: string }) => r.url);
+        if (urls.length > 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.deepEqual(urls, ["http://127.0.0.1:6999"]);
+    });
+    const autoscaler = await start(a.permissions, a.script, [
+      "run",
+      "--port=0",
+      "--host=127.0.0.1",
+      "--actuator=kubernetes",
+      "--k8s-namespace=default",
+      "--k8s-deployment=replica",
+      "--interval=60",
+      "--decision-log=/dev/null",
+    ], env);
+    procs.push(autoscaler);
+    await t.step("autoscaler: the kubernetes actuator reads the scale and the pods", async () => {
+      const res = await fetch(`http://127.0.0.1:${autoscaler.port}/api/v1/metrics`);
+      const body = await res.json();
+      assert.equal(res.status, 200, JSON.stringify(body));
+      const { observation } = JSON.parse(body.metrics[0].value);
+      assert.equal(observation.currentReplicas, 2);
+      const paths = api.requests.map((r) => `${r.method} ${r.path}`);
+      assert.ok(paths.includes("GET /apis/apps/v1/namespaces/default/deployments/replica/scale"));
+      assert.ok(api.requests.every((r) => r.authorization === "Bearer t0k3n"));
+    });
+  } finally {
+    for (const p of procs) await p.stop();
+    await api.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
