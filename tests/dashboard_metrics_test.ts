@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { ROOT } from "../scripts/compile.ts";
 import { parseYamlDocuments } from "./support/kustomize.ts";
-import { hasPrometheus, startPrometheus } from "./support/local_prometheus.ts";
+import { freePort, hasPrometheus, startPrometheus } from "./support/local_prometheus.ts";
 import { type Started, startScript } from "./support/process.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -99,9 +99,21 @@ Deno.test("metricNames extracts names, not functions, labels or variables", () =
 
 Deno.test("dashboard, rules and queries use exported metric names; Prometheus runs them", async (t) => {
   const procs: Started[] = [];
+  let stopProm: (() => Promise<void>) | undefined;
   try {
+    // Ports chosen up front, so Prometheus (first scrape ~5 s after its start) starts first.
+    const ports = { replica: freePort(), d0: freePort(), d1: freePort(), autoscaler: freePort() };
+    const at = (port: number) => `127.0.0.1:${port}`;
+    const prom = await hasPrometheus()
+      ? await startPrometheus({
+        replica: [at(ports.replica)],
+        dispatcher: [at(ports.d0), at(ports.d1)],
+        autoscaler: [at(ports.autoscaler)],
+      }, { ruleFiles: [`${ROOT}k8s/base/prometheus/rules.yml`] })
+      : undefined;
+    stopProm = prom?.stop;
     const replica = await startScript("replica.ts", [
-      "--port=0",
+      `--port=${ports.replica}`,
       "--backend=wasm",
       "--threads=1",
       "--max-batch=2",
@@ -109,9 +121,9 @@ Deno.test("dashboard, rules and queries use exported metric names; Prometheus ru
     ]);
     procs.push(replica);
     const dispatchers = [];
-    for (let i = 0; i < 2; i++) {
+    for (const port of [ports.d0, ports.d1]) {
       const d = await startScript("dispatcher.ts", [
-        "--port=0",
+        `--port=${port}`,
         "--host=127.0.0.1",
         `--replicas=${replica.url}`,
         "--health-interval-s=0.2",
@@ -121,7 +133,7 @@ Deno.test("dashboard, rules and queries use exported metric names; Prometheus ru
     }
     const autoscaler = await startScript("autoscaler.ts", [
       "run",
-      "--port=0",
+      `--port=${ports.autoscaler}`,
       "--host=127.0.0.1",
       "--actuator=dry-run",
       "--interval=0.5",
@@ -182,17 +194,11 @@ Deno.test("dashboard, rules and queries use exported metric names; Prometheus ru
       assert.ok(!all.includes("kube_"), "no kube-state-metrics is deployed");
     });
 
-    if (!(await hasPrometheus())) {
+    if (!prom) {
       console.log("  (no prometheus binary: the queries were not evaluated)");
       return;
     }
-    const hostPort = (p: Started) => `127.0.0.1:${p.port}`;
-    const prom = await startPrometheus({
-      replica: [hostPort(replica)],
-      dispatcher: dispatchers.map(hostPort),
-      autoscaler: [hostPort(autoscaler)],
-    }, { ruleFiles: [`${ROOT}k8s/base/prometheus/rules.yml`] });
-    try {
+    {
       const vars: Record<string, string> = { __rate_interval: "30s" };
       for (const v of dashboard.templating.list) vars[v.name] = v.query;
       const resolve = (expr: string) =>
@@ -238,10 +244,9 @@ Deno.test("dashboard, rules and queries use exported metric names; Prometheus ru
           assert.equal(arrivals.length, 2, "both dispatchers counted");
         },
       );
-    } finally {
-      await prom.stop();
     }
   } finally {
+    await stopProm?.();
     for (const p of procs.reverse()) await p.stop();
   }
 });

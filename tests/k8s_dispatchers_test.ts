@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { ROOT } from "../scripts/compile.ts";
 import {
+  freePort,
   hasPrometheus,
   type LocalPrometheus,
   startPrometheus,
@@ -46,15 +47,20 @@ Deno.test("autoscaler readings sum over two dispatchers (scrape and Prometheus)"
   const pending: Promise<unknown>[] = [];
   let prom: LocalPrometheus | undefined;
   try {
+    // Ports chosen up front, so Prometheus (first scrape ~5 s after its start) starts first.
+    const ports = [freePort(), freePort()];
+    if (await hasPrometheus()) {
+      prom = await startPrometheus({ dispatcher: ports.map((p) => `127.0.0.1:${p}`) });
+    }
     const stub = await startScript("tests/support/stub_replica.ts", [
       "--port=0",
       "--delay-ms=6000",
       "--name=slow",
     ]);
     procs.push(stub);
-    const [a, b] = await Promise.all([0, 1].map(() =>
+    const [a, b] = await Promise.all(ports.map((port) =>
       startScript("dispatcher.ts", [
-        "--port=0",
+        `--port=${port}`,
         "--host=127.0.0.1",
         `--replicas=${stub.url}`,
         "--per-replica-inflight=1",
@@ -64,9 +70,6 @@ Deno.test("autoscaler readings sum over two dispatchers (scrape and Prometheus)"
     ));
     procs.push(a, b);
     const both = `${a.url},${b.url}`;
-    if (await hasPrometheus()) {
-      prom = await startPrometheus({ dispatcher: [a, b].map((d) => `127.0.0.1:${d.port}`) });
-    }
     const common = ["run", "--port=0", "--host=127.0.0.1", "--actuator=dry-run", "--interval=60"];
     const scraping = await startScript("autoscaler.ts", [
       ...common,

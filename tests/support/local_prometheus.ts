@@ -25,7 +25,8 @@ export async function hasPrometheus(): Promise<boolean> {
     .output().then((o) => o.success).catch(() => false);
 }
 
-function freePort(): number {
+/** A loopback port free right now (for processes a test starts after Prometheus). */
+export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -34,7 +35,8 @@ function freePort(): number {
 
 /**
  * Starts Prometheus scraping `jobs` (job name → `host:port` targets) every second, with
- * `ruleFiles` loaded; resolves once `/-/ready` answers.
+ * `ruleFiles` loaded; resolves once `/-/ready` answers. Prometheus applies discovered targets on
+ * a 5 s tick, so the first scrape comes about 5 s after the start: start it before the targets.
  */
 export async function startPrometheus(
   jobs: Record<string, string[]>,
