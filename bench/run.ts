@@ -73,6 +73,7 @@ const SECTIONS: Record<string, Section> = {
   loadtest: script("bench/loadtest_bench.ts"),
   policy: script("bench/policy_bench.ts"),
   sim: script("bench/sim_bench.ts"),
+  autoscaler: script("bench/autoscaler_bench.ts"),
 };
 
 function round(x: number): number {

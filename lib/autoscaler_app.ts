@@ -8,6 +8,10 @@
  *   and no state is kept) → `{"targetReplicas", "target_replicas", "reason", "record"}`.
  * - Errors are `{"message", "code"}`; a `dry_run` that is not a boolean is 400.
  *
+ * `GET /sd` is a Prometheus HTTP service-discovery endpoint (`http_sd_configs`) listing the
+ * dispatchers and replicas the autoscaler knows, so a Prometheus can scrape replicas the local
+ * actuator started on random ports.
+ *
  * @module
  */
 import { Hono } from "hono";
@@ -134,6 +138,8 @@ export interface AutoscalerAppDeps {
   registry: Registry;
   /** Name of the scaled resource (for the CPA API's `resource`). */
   resource: string;
+  /** Base URLs to advertise on `/sd` (absent: `/sd` lists none). */
+  targets?: () => Promise<string[]>;
   /** Epoch ms clock. */
   now?: () => number;
 }
@@ -179,6 +185,14 @@ export function createApp(deps: AutoscalerAppDeps): Hono {
     } catch (err) {
       return cpaError(c, 500, (err as Error).message);
     }
+  });
+  app.get("/sd", async (c) => {
+    const urls = (await deps.targets?.().catch(() => [])) ?? [];
+    return c.json(
+      urls.length === 0
+        ? []
+        : [{ targets: urls.map((u) => new URL(u).host), labels: { job: "resnet" } }],
+    );
   });
   app.notFound((c) => c.json({ message: "no such route", code: 404 }, 404));
   return app;

@@ -5,18 +5,14 @@
  *
  * @module
  */
+import { listReplicas } from "./actuator/dispatcher_admin.ts";
 import { createDryRunActuator } from "./actuator/dry_run.ts";
 import { LocalActuator } from "./actuator/local.ts";
 import type { Actuator, ActuatorPod } from "./actuator/types.ts";
 import { type Controller, createApp, createController } from "./autoscaler_app.ts";
 import { type Flags, helpText, parseFlags, UsageError } from "./cli.ts";
 import { createLogger, type Logger } from "./log.ts";
-import {
-  createPrometheusSource,
-  createScrapeSource,
-  dispatcherReplicas,
-  type MetricSource,
-} from "./metric_source.ts";
+import { createPrometheusSource, createScrapeSource, type MetricSource } from "./metric_source.ts";
 import { autoscalerMetrics, createRegistry } from "./metrics.ts";
 import { InputError, POLICY_NAMES, type PolicyName, resolveSpec } from "./policy/evaluate.ts";
 import { scrapeAll, SeriesStore } from "./scrape.ts";
@@ -154,7 +150,7 @@ async function buildActuator(
     });
   }
   const observe = dispatchers.length === 0 ? undefined : async (): Promise<ActuatorPod[]> => {
-    const replicas = await dispatcherReplicas(dispatchers[0], {
+    const replicas = await listReplicas(dispatchers[0], {
       timeoutMs: o.queryTimeoutMs,
       token: o.adminToken,
     });
@@ -220,19 +216,11 @@ export async function run(
       else console.log(line);
     },
   });
-  const app = createApp({
-    controller,
-    registry,
-    resource: o.actuator === "kubernetes" ? o.k8sDeployment : "replicas",
-  });
-  const server = Deno.serve({ hostname: o.host, port: o.port, onListen() {} }, app.fetch);
-  const port = server.addr.port;
-
   const scrapeTargets = async (): Promise<string[]> => {
     const urls = new Set([...list(o.scrapeTargets), ...dispatchers]);
     await Promise.all(
       dispatchers.map((d) =>
-        dispatcherReplicas(d, { timeoutMs: o.queryTimeoutMs, token: o.adminToken })
+        listReplicas(d, { timeoutMs: o.queryTimeoutMs, token: o.adminToken })
           .then((rs) => rs.forEach((r) => urls.add(r.url)))
           .catch((err) =>
             log("dispatcher_unreadable", { dispatcher: d, error: (err as Error).message }, "warn")
@@ -244,6 +232,14 @@ export async function run(
     }
     return [...urls];
   };
+  const app = createApp({
+    controller,
+    registry,
+    resource: o.actuator === "kubernetes" ? o.k8sDeployment : "replicas",
+    targets: scrapeTargets,
+  });
+  const server = Deno.serve({ hostname: o.host, port: o.port, onListen() {} }, app.fetch);
+  const port = server.addr.port;
   const timers: ReturnType<typeof setTimeout>[] = [];
   const every = (seconds: number, fn: () => Promise<unknown>) => {
     let stopped = false;

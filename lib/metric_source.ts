@@ -225,36 +225,3 @@ export function createScrapeSource(options: ScrapeSourceOptions): MetricSource {
     },
   };
 }
-
-/**
- * Replica URLs a dispatcher knows (`GET /admin/replicas`), for scraping; throws an Error naming
- * the dispatcher when it cannot be read.
- */
-export async function dispatcherReplicas(
-  dispatcherUrl: string,
-  options: { timeoutMs: number; fetch?: typeof fetch; token?: string },
-): Promise<{ url: string; state: string; outstanding: number }[]> {
-  const url = `${dispatcherUrl.replace(/\/+$/, "")}/admin/replicas`;
-  const headers: Record<string, string> = options.token
-    ? { authorization: `Bearer ${options.token}` }
-    : {};
-  let res: Response;
-  try {
-    res = await (options.fetch ?? fetch)(url, {
-      headers,
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-  } catch (err) {
-    throw new Error(`GET ${url} failed: ${(err as Error).message}`);
-  }
-  if (!res.ok) {
-    throw new Error(`GET ${url} failed: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
-  }
-  const body = await res.json() as {
-    replicas?: { url: string; state: string; outstanding: number }[];
-  };
-  if (!Array.isArray(body.replicas)) {
-    throw new Error(`GET ${url}: no "replicas" list in the answer`);
-  }
-  return body.replicas;
-}

@@ -41,12 +41,18 @@ interface ParsedFamily {
   metrics: ParsedMetric[];
 }
 
-/** A sample value string as Prometheus reads it (`NaN`, `+Inf`, `-Inf`, floats). */
+/**
+ * A sample value string as Prometheus reads it (Go's ParseFloat): floats, and `NaN`, `Inf`,
+ * `+Inf`, `-Inf`, `Infinity` in any letter case (prom-client writes `Nan`).
+ */
 export function parseValue(text: string): number {
   const t = text.trim();
-  if (t === "+Inf" || t === "Inf") return Infinity;
-  if (t === "-Inf") return -Infinity;
-  if (t === "NaN") return NaN;
+  const lower = t.toLowerCase();
+  if (lower === "+inf" || lower === "inf" || lower === "+infinity" || lower === "infinity") {
+    return Infinity;
+  }
+  if (lower === "-inf" || lower === "-infinity") return -Infinity;
+  if (lower === "nan") return NaN;
   const v = Number(t);
   if (t === "" || Number.isNaN(v)) throw new SyntaxError(`sample value is not a number: got ${t}`);
   return v;

@@ -15,6 +15,7 @@
  * @module
  */
 import type { Logger } from "../log.ts";
+import { drainReplica, registerReplica } from "./dispatcher_admin.ts";
 import { type Actuator, type ActuatorPod, clampReplicas, type ScaleResult } from "./types.ts";
 
 /** Options of {@link LocalActuator}. */
@@ -207,6 +208,7 @@ export class LocalActuator implements Actuator {
       await this.#waitReadyz(proc);
       if (proc.deleting) return;
       await this.#register(proc);
+      if (proc.deleting) return void await this.#deregister(proc);
       proc.ready = true;
       proc.readyTransitionTime = this.#o.now();
       this.#o.log("replica_ready", {
@@ -275,51 +277,32 @@ export class LocalActuator implements Actuator {
     }
   }
 
-  #admin(dispatcher: string, init: RequestInit, query = ""): Promise<Response> {
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (this.#o.adminToken) headers.authorization = `Bearer ${this.#o.adminToken}`;
-    return fetch(`${dispatcher.replace(/\/+$/, "")}/admin/replicas${query}`, {
-      ...init,
-      headers,
-      signal: AbortSignal.timeout(5000),
-    });
-  }
-
   async #register(proc: Proc): Promise<void> {
+    const admin = { timeoutMs: 5000, token: this.#o.adminToken };
     for (const d of this.#o.dispatchers) {
       for (let attempt = 1;; attempt++) {
-        const res = await this.#admin(d, { method: "PUT", body: JSON.stringify({ url: proc.url }) })
-          .catch((err) => err as Error);
-        if (res instanceof Response && res.ok) {
-          await res.body?.cancel();
+        try {
+          await registerReplica(d, proc.url!, admin);
           break;
+        } catch (err) {
+          if (attempt >= 5 || proc.deleting) throw err;
+          await sleep(200 * 2 ** attempt);
         }
-        const why = res instanceof Response
-          ? `HTTP ${res.status} ${await res.text()}`
-          : res.message;
-        if (attempt >= 5 || proc.deleting) {
-          throw new Error(`registering ${proc.url} with ${d} failed: ${why}`);
-        }
-        await sleep(200 * 2 ** attempt);
       }
     }
   }
 
   async #deregister(proc: Proc): Promise<void> {
     if (!proc.url) return;
-    const query = `?url=${encodeURIComponent(proc.url)}`;
+    const admin = {
+      timeoutMs: 5000,
+      token: this.#o.adminToken,
+      drainTimeoutMs: this.#o.drainTimeoutMs,
+    };
     await Promise.all(this.#o.dispatchers.map(async (d) => {
-      const res = await this.#admin(d, { method: "DELETE" }, query).catch(() => undefined);
-      await res?.body?.cancel();
-      const until = Date.now() + this.#o.drainTimeoutMs;
-      while (Date.now() < until) {
-        const listed = await this.#admin(d, { method: "GET" })
-          .then((r) => r.json() as Promise<{ replicas: { url: string }[] }>)
-          .then((b) => b.replicas.some((r) => r.url === proc.url)).catch(() => false);
-        if (!listed) return;
-        await sleep(100);
+      if (!(await drainReplica(d, proc.url!, admin))) {
+        this.#o.log("drain_timeout", { url: proc.url, dispatcher: d }, "warn");
       }
-      this.#o.log("drain_timeout", { url: proc.url, dispatcher: d }, "warn");
     }));
   }
 

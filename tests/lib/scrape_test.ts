@@ -145,6 +145,8 @@ Deno.test("parseExposition", async (t) => {
       'c{code="200"} 5',
       "# TYPE g gauge",
       "g NaN",
+      "# TYPE h gauge",
+      "h Nan",
       "",
     ].join("\n");
     const samples = parseExposition(text);
@@ -156,6 +158,7 @@ Deno.test("parseExposition", async (t) => {
     ]);
     assert.deepEqual(samples[4], { name: "c", labels: { code: "200" }, value: 5 });
     assert.ok(Number.isNaN(samples[5].value));
+    assert.ok(Number.isNaN(samples[6].value), "prom-client writes Nan");
   });
 });
 
