@@ -27,9 +27,9 @@ const registry = createRegistry();
 const metrics = replicaMetrics(registry);
 let n = 0;
 let draining = false;
-const server = Deno.serve(
+const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve(
   { hostname: values.host, port: Number(values.port), onListen() {} },
-  async (req) => {
+  async (req): Promise<Response> => {
     const url = new URL(req.url);
     if (url.pathname === "/metrics") {
       return new Response(await registry.metrics(), {
