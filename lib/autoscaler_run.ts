@@ -227,9 +227,10 @@ export async function run(
           )
       ),
     );
-    for (const p of (await actuator.pods().catch(() => undefined)) ?? []) {
-      if (p.url && p.phase === "Running") urls.add(p.url);
-    }
+    // local replicas the dispatchers do not list yet; not those being stopped (a stopped target
+    // would read as an outage), nor Kubernetes pods (their URLs carry no port)
+    const pods = actuator.kind === "local" ? await actuator.pods().catch(() => undefined) : [];
+    for (const p of pods ?? []) if (p.url && p.phase === "Running" && !p.deleting) urls.add(p.url);
     return [...urls];
   };
   const app = createApp({
