@@ -2,8 +2,9 @@
  * Simulator bench: speed, and the policy comparison per scenario.
  *
  * `deno run -A bench/sim_bench.ts [--scale 1] [--scenarios step,spike,...] [--no-sweep]
- * [--seed 1] [--skip-speed]` prints progress on stderr and one JSON object on the last stdout
- * line (the bench runner's `sim` section):
+ * [--seed 1] [--skip-speed] [--policies hpa,cpa,...] [--rate-window 60] [--inflight 8]` prints
+ * progress on stderr and one JSON object on the last stdout line (the bench runner's `sim`
+ * section):
  *
  * - `speed`: simulated requests per wall second on 24 h × 100 req/s (fixed 5 replicas, and
  *   under `cpa` and `hpa`), and the cost of the reused pure modules at 1,000 replicas / 1M
@@ -24,6 +25,7 @@ import { runSimulation } from "../lib/sim/engine.ts";
 import { READY, ReplicaTable } from "../lib/sim/replicas.ts";
 import { loadScenario, SCENARIO_NAMES, type ScenarioName } from "../lib/sim/scenarios.ts";
 import { runStudy, type StudyRow } from "../lib/sim/study.ts";
+import type { PolicyName } from "../lib/policy/evaluate.ts";
 
 function round(x: number | null, digits = 3): number | null {
   if (x === null || !Number.isFinite(x)) return x;
@@ -129,14 +131,22 @@ if (import.meta.main) {
       "no-sweep": { type: "boolean", default: false },
       "skip-speed": { type: "boolean", default: false },
       seed: { type: "string", default: "1" },
+      "rate-window": { type: "string", default: "60" },
+      inflight: { type: "string", default: "8" },
+      policies: { type: "string", default: "hpa,cpa-seed,cpa,kpa,queue" },
     },
   });
+  const base = {
+    metrics: { rateWindowSeconds: Number(values["rate-window"]) },
+    dispatcher: { perReplicaInflight: Number(values.inflight) },
+  };
+  const policies = values.policies.split(",") as PolicyName[];
   const scale = Number(values.scale), seed = Number(values.seed);
   const names = values.scenarios.split(",").filter((s) => s !== "") as ScenarioName[];
-  const out: Record<string, unknown> = { scale, seed };
+  const out: Record<string, unknown> = { scale, seed, ...base };
   if (!values["skip-speed"]) out.speed = speed();
   let t0 = performance.now();
-  const capacity = measureCapacity({}, {});
+  const capacity = measureCapacity({ dispatcher: base.dispatcher }, {});
   out.capacity = {
     wall_s: round((performance.now() - t0) / 1000, 1),
     quantile: capacity.quantile,
@@ -151,7 +161,9 @@ if (import.meta.main) {
     const study = runStudy(scenario, {
       capacity,
       seed,
-      sweep: values["no-sweep"] ? [] : undefined,
+      base,
+      policies,
+      sweep: values["no-sweep"] ? [] : policies,
       onRun: (label, s) => {
         requests += s.arrivals;
         console.error(
@@ -167,8 +179,9 @@ if (import.meta.main) {
       scenario: name,
       description: scenario.description,
       seconds: study.seconds,
+      warmup_s: study.warmupSeconds,
       steps: study.steps,
-      oracle_replica_s: study.oracle.replicaSeconds,
+      oracle_replica_s: study.oracleReplicaSeconds,
       wall_s: round(wall, 1),
       requests_per_wall_s: Math.round(requests / wall),
       oracle: study.oracleRun ? row(study.oracleRun) : null,
@@ -179,6 +192,14 @@ if (import.meta.main) {
       ),
       cpa_dominates: Object.fromEntries(
         Object.entries(study.cpaDominates).map(([p, d]) => [p, {
+          dominates: d.dominates,
+          uncovered: d.uncovered.map((
+            r,
+          ) => [r.value, round(r.violationsPercent), r.replicaSeconds]),
+        }]),
+      ),
+      cpa_dominates_within_slo: Object.fromEntries(
+        Object.entries(study.cpaDominatesWithinSlo).map(([p, d]) => [p, {
           dominates: d.dominates,
           uncovered: d.uncovered.map((
             r,

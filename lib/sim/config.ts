@@ -96,6 +96,8 @@ export interface SimConfig {
   maxReplicas?: number;
   /** Keep the per-second series (default true). */
   recordSeries?: boolean;
+  /** Seconds of warm-up left out of `SimResult.measured` (default 0). */
+  measureFromSecond?: number;
 }
 
 /** A {@link SimConfig} with every default filled and checked. */
@@ -124,6 +126,8 @@ export interface ResolvedConfig {
   maxReplicas: number;
   /** Keep the per-second series. */
   recordSeries: boolean;
+  /** First measured second. */
+  measureFromSecond: number;
 }
 
 function check(ok: boolean, message: string): void {
@@ -186,6 +190,12 @@ export function resolveConfig(config: SimConfig): ResolvedConfig {
     arrivalMode === "poisson" || arrivalMode === "uniform",
     `arrivalMode must be poisson|uniform: got ${arrivalMode}`,
   );
+  const measureFromSecond = config.measureFromSecond ?? 0;
+  check(
+    Number.isInteger(measureFromSecond) && measureFromSecond >= 0 &&
+      measureFromSecond < config.counts.length,
+    `measureFromSecond must be a whole number below the run's ${config.counts.length} seconds: got ${measureFromSecond}`,
+  );
   if (config.controller.kind === "schedule") {
     check(
       config.controller.pods.length >= config.counts.length,
@@ -206,5 +216,6 @@ export function resolveConfig(config: SimConfig): ResolvedConfig {
     minReplicas,
     maxReplicas,
     recordSeries: config.recordSeries ?? true,
+    measureFromSecond,
   };
 }

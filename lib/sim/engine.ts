@@ -40,8 +40,6 @@ export interface SimResult {
   replicaSeconds: number;
   /** Ready-replica-seconds. */
   readyReplicaSeconds: number;
-  /** Served-request latency percentiles and mean, seconds (NaN when none served). */
-  latency: { p50: number; p95: number; p99: number; mean: number };
   /** Mean time from arrival to the start of the request's batch, seconds. */
   meanWaitSeconds: number;
   /** Ticks whose decision changed the replica target. */
@@ -54,6 +52,24 @@ export interface SimResult {
   events: number;
   /** The resolved policy spec, when a policy ran. */
   spec?: unknown;
+  /** What a report measures: the run from `measureFromSecond` on (the whole run by default). */
+  measured: MeasuredWindow;
+}
+
+/** The measured part of a run (after the warm-up). */
+export interface MeasuredWindow {
+  /** First measured second. */
+  fromSecond: number;
+  /** Seconds measured. */
+  seconds: number;
+  /** Arrivals in the window and the requests that ended in it. */
+  totals: Totals;
+  /** Latency percentiles and mean of requests served in the window, seconds (NaN: none). */
+  latency: { p50: number; p95: number; p99: number; mean: number };
+  /** Pod-seconds paid in the window. */
+  replicaSeconds: number;
+  /** Decisions in the window that changed the replica target. */
+  scalingActions: number;
 }
 
 /** Runs one simulation. Throws a RangeError on a bad config. */
@@ -69,6 +85,7 @@ export function runSimulation(config: SimConfig): SimResult {
     slo: cfg.sloSeconds,
     timeout: d.timeoutSeconds,
     keepSeries: cfg.recordSeries,
+    measureFrom: cfg.measureFromSecond,
   });
   const cluster = new SimCluster(
     cfg,
@@ -112,7 +129,13 @@ export function runSimulation(config: SimConfig): SimResult {
     }
   };
 
+  let costBefore = 0, actionsBefore = 0;
   for (let k = 0; k < seconds; k++) {
+    if (k === cfg.measureFromSecond) {
+      run(k, false);
+      costBefore = cluster.cost(k).podSeconds;
+      actionsBefore = actions;
+    }
     if (schedule) {
       const want = schedule.pods[k];
       if (want !== target) actions++;
@@ -140,21 +163,33 @@ export function runSimulation(config: SimConfig): SimResult {
   }
 
   const cost = cluster.cost(seconds);
-  const q = rec.latency.quantiles([0.5, 0.95, 0.99], []);
-  const served = rec.totals.served;
+  const q = rec.windowLatency.quantiles([0.5, 0.95, 0.99], []);
+  const served = rec.window.served;
   return {
     seconds,
     totals: { ...rec.totals },
     inFlightAtEnd: { queued: cluster.queueLength(seconds), atReplicas: cluster.atReplicas },
     replicaSeconds: cost.podSeconds,
     readyReplicaSeconds: cost.readySeconds,
-    latency: { p50: q[0], p95: q[1], p99: q[2], mean: served > 0 ? rec.latencySum / served : NaN },
     meanWaitSeconds: rec.waitCount > 0 ? rec.waitSum / rec.waitCount : NaN,
     scalingActions: actions,
     reasons,
     series: rec.series,
     events,
     ...(policy ? { spec: policy.spec } : {}),
+    measured: {
+      fromSecond: cfg.measureFromSecond,
+      seconds: seconds - cfg.measureFromSecond,
+      totals: { ...rec.window },
+      latency: {
+        p50: q[0],
+        p95: q[1],
+        p99: q[2],
+        mean: served > 0 ? rec.windowLatencySum / served : NaN,
+      },
+      replicaSeconds: cost.podSeconds - costBefore,
+      scalingActions: actions - actionsBefore,
+    },
   };
 }
 

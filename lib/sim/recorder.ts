@@ -74,18 +74,25 @@ export function emptySeries(seconds: number): SecondSeries {
   };
 }
 
-/** Counters, series and histograms of one run. */
+/**
+ * Counters, series and histograms of one run. `totals` cover the whole run; `window`,
+ * `windowLatency` and `windowLatencySum` only what happens from second `measureFrom` on (an
+ * arrival by its arrival second, an ending by its ending second), the part a report measures
+ * after a warm-up.
+ */
 export class Recorder {
   /** Totals so far. */
   readonly totals: Totals = { arrivals: 0, served: 0, late: 0, failed: 0, rejected: 0 };
-  /** Latencies of served requests over the run. */
-  readonly latency = new LogHistogram();
+  /** Totals from the measured window. */
+  readonly window: Totals = { arrivals: 0, served: 0, late: 0, failed: 0, rejected: 0 };
+  /** Latencies of served requests in the measured window. */
+  readonly windowLatency = new LogHistogram();
+  /** Sum of served latencies in the measured window, seconds. */
+  windowLatencySum = 0;
   /** Count per Prometheus bucket of `LATENCY_BUCKETS` (last entry: +Inf), served and failed. */
   readonly promCounts = new Float64Array(LATENCY_BUCKETS.length + 1);
   /** Per-second series, or null when not kept. */
   readonly series: SecondSeries | null;
-  /** Sum of served latencies, seconds. */
-  latencySum = 0;
   /** Sum over requests that reached a batch of their wait before it started, seconds. */
   waitSum = 0;
   /** Requests that reached a batch. */
@@ -98,10 +105,17 @@ export class Recorder {
   readonly #bucketOfTimeout: number;
   readonly #perSecond = new LogHistogram();
   readonly #q: number[] = [NaN, NaN, NaN];
+  readonly #from: number;
+  #on: boolean;
 
   /** A recorder for a run of `seconds` seconds with the given SLO and deadline. */
-  constructor(seconds: number, options: { slo: number; timeout: number; keepSeries: boolean }) {
+  constructor(
+    seconds: number,
+    options: { slo: number; timeout: number; keepSeries: boolean; measureFrom?: number },
+  ) {
     this.series = options.keepSeries ? emptySeries(seconds) : null;
+    this.#from = options.measureFrom ?? 0;
+    this.#on = this.#from <= 0;
     this.#slo = options.slo;
     this.#timeout = options.timeout;
     this.#bucketOfTimeout = bucketIndex(LATENCY_BUCKETS, options.timeout);
@@ -110,18 +124,21 @@ export class Recorder {
   /** A request arrived. */
   arrival(): void {
     this.totals.arrivals++;
+    if (this.#on) this.window.arrivals++;
     if (this.series) this.series.offered[this.second]++;
   }
 
   /** A request was refused (queue full). */
   rejected(): void {
     this.totals.rejected++;
+    if (this.#on) this.window.rejected++;
     if (this.series) this.series.rejected[this.second]++;
   }
 
   /** A request's deadline passed (observed in the dispatcher histogram at the deadline). */
   failed(): void {
     this.totals.failed++;
+    if (this.#on) this.window.failed++;
     this.promCounts[this.#bucketOfTimeout]++;
     if (this.series) this.series.failed[this.second]++;
   }
@@ -140,12 +157,17 @@ export class Recorder {
     }
     const t = this.totals;
     t.served++;
-    this.latencySum += latency;
-    this.latency.add(latency);
     this.#perSecond.add(latency);
     this.promCounts[bucketIndex(LATENCY_BUCKETS, latency)]++;
     const late = latency > this.#slo;
     if (late) t.late++;
+    if (this.#on) {
+      const w = this.window;
+      w.served++;
+      if (late) w.late++;
+      this.windowLatencySum += latency;
+      this.windowLatency.add(latency);
+    }
     const s = this.series;
     if (s) {
       s.served[this.second]++;
@@ -170,5 +192,6 @@ export class Recorder {
     }
     this.#perSecond.clear();
     this.second++;
+    this.#on = this.second >= this.#from;
   }
 }

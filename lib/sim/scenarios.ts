@@ -14,6 +14,11 @@
  * | nab-elb | NAB AWS ELB requests (5 min counts): first 2 days compressed 24× (5 min → 12.5 s), mean 1,500 req/s | 7,200 s |
  * | nab-twitter | NAB Twitter AMZN volume (5 min counts): first 2 days compressed 24×, mean 1,500 req/s | 7,200 s |
  *
+ * Every scenario starts with a warm-up (default 300 s) at the mean rate of its first minute, which
+ * reports leave out (`measureFromSecond`): policies then start with full metric windows and a
+ * settled replica count, as a cluster that was already serving, instead of blind for the first
+ * rate window while only the oracle knows what comes. Seconds in the table are after the warm-up.
+ *
  * Traces are replayed as a rate envelope: a trace's own arrivals are a few per second, so its
  * per-second counts are averaged (30 s for the Azure traces, one compressed interval for NAB)
  * before scaling, and arrivals are drawn Poisson around that rate — many independent users with
@@ -60,8 +65,10 @@ export interface Scenario {
   rates: Float64Array;
   /** Whole requests per second (what the simulator sends). */
   counts: number[];
-  /** Known load steps up, seconds (for recovery times); detected for traces by the caller. */
+  /** Known load steps up, run seconds (warm-up included); detected for traces by the caller. */
   steps: number[];
+  /** Leading seconds of warm-up at the first minute's mean rate, not to be measured. */
+  warmupSeconds: number;
   /** Upper replica bound for the policies. */
   maxReplicas: number;
 }
@@ -147,8 +154,10 @@ function fromTrace(source: TraceSource, text: string): number[] {
 export interface ScenarioOptions {
   /** Multiplies every rate (default 1). */
   scale?: number;
-  /** Keeps only the first seconds. */
+  /** Keeps only the first seconds (after the warm-up). */
   durationSeconds?: number;
+  /** Warm-up seconds prepended (default 300). */
+  warmupSeconds?: number;
   /** The trace file's text (required for the trace scenarios). */
   traceText?: string;
 }
@@ -175,13 +184,21 @@ export function buildScenario(name: ScenarioName, options: ScenarioOptions = {})
     const s = synthetic(name);
     [base, steps, description] = [s.rates, s.steps, s.text];
   }
+  const warmup = options.warmupSeconds ?? 300;
+  if (!Number.isInteger(warmup) || warmup < 0) {
+    throw new RangeError(`scenario warm-up must be a whole number of seconds ≥ 0: got ${warmup}`);
+  }
   const cut = cutSeconds(base.map((r) => r * scale), options.durationSeconds);
+  const first = cut.slice(0, 60);
+  const start = first.reduce((a, b) => a + b, 0) / first.length;
+  const rates = [...new Array<number>(warmup).fill(start), ...cut];
   return {
     name,
     description: scale === 1 ? description : `${description} (× ${scale})`,
-    rates: Float64Array.from(cut),
-    counts: countsFromRates(cut),
-    steps: steps.filter((s) => s < cut.length),
+    rates: Float64Array.from(rates),
+    counts: countsFromRates(rates),
+    steps: steps.filter((s) => s < cut.length).map((s) => s + warmup),
+    warmupSeconds: warmup,
     maxReplicas: 1000,
   };
 }

@@ -145,27 +145,31 @@ export interface RunSummary {
   oscillations: number;
 }
 
-/** Summarises a run; `steps` are the load steps to time recovery from. */
+/**
+ * Summarises the measured part of a run (`result.measured`: after the warm-up); `steps` are the
+ * load steps (run seconds) to time recovery from, and the oracle's replica-seconds cover the
+ * same window.
+ */
 export function summarize(
   result: SimResult,
   options: { steps?: readonly number[]; oracleReplicaSeconds?: number } & RecoveryOptions = {},
 ): RunSummary {
-  const t = result.totals, s = result.series;
+  const m = result.measured, t = m.totals, s = result.series;
   const oracle = options.oracleReplicaSeconds;
   return {
     violationsPercent: violationPercent(t),
-    p50: result.latency.p50,
-    p95: result.latency.p95,
-    p99: result.latency.p99,
+    p50: m.latency.p50,
+    p95: m.latency.p95,
+    p99: m.latency.p99,
     arrivals: t.arrivals,
     late: t.late,
     failed: t.failed,
     rejected: t.rejected,
-    replicaSeconds: result.replicaSeconds,
-    costRatio: oracle && oracle > 0 ? result.replicaSeconds / oracle : null,
-    meanReplicas: result.replicaSeconds / result.seconds,
-    scalingActions: result.scalingActions,
+    replicaSeconds: m.replicaSeconds,
+    costRatio: oracle && oracle > 0 ? m.replicaSeconds / oracle : null,
+    meanReplicas: m.replicaSeconds / m.seconds,
+    scalingActions: m.scalingActions,
     recoverySeconds: s ? recoveryTimes(s, options.steps ?? [], options) : [],
-    oscillations: s ? oscillations(s.desired) : 0,
+    oscillations: s ? oscillations(s.desired.subarray(m.fromSecond)) : 0,
   };
 }

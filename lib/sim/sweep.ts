@@ -76,12 +76,18 @@ export interface Dominance<P extends SweepPoint> {
   uncovered: P[];
 }
 
-/** Whether the points `mine` dominate the points `other` (see the module doc). */
+/**
+ * Whether the points `mine` dominate the points `other` (see the module doc). With
+ * `maxViolationsPercent`, only the points of `other` with at most that many violations must be
+ * covered (e.g. 5: the operating points that keep a p95 SLO at all).
+ */
 export function dominance<P extends SweepPoint>(
   mine: readonly P[],
   other: readonly P[],
+  options: { maxViolationsPercent?: number } = {},
 ): Dominance<P> {
-  const target = paretoFrontier(other);
+  const max = options.maxViolationsPercent ?? Infinity;
+  const target = paretoFrontier(other.filter((p) => p.violationsPercent <= max));
   const uncovered = target.filter((b) => !mine.some((a) => covers(a, b)));
   return { dominates: uncovered.length === 0, uncovered };
 }

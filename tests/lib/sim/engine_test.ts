@@ -27,7 +27,7 @@ Deno.test("runSimulation event ordering", async (t) => {
     // Waits at batch start: 0, 0.25, 0.5, 0.25, 0.5, 0.25.
     assert.ok(Math.abs(r.meanWaitSeconds - 1.75 / 6) < 1e-9, `wait ${r.meanWaitSeconds}`);
     // Latencies 0.5, 0.75, 1.0, 0.75.
-    assert.ok(Math.abs(r.latency.mean - 0.75) < 1e-9, `mean ${r.latency.mean}`);
+    assert.ok(Math.abs(r.measured.latency.mean - 0.75) < 1e-9, `mean ${r.measured.latency.mean}`);
     assert.deepEqual(r.inFlightAtEnd, { queued: 0, atReplicas: 4 });
   });
   await t.step("a batch delay holds the first request until a second arrives", () => {
@@ -69,7 +69,7 @@ Deno.test("runSimulation determinism", async (t) => {
   });
   await t.step("another seed, other arrivals and service times", () => {
     const a = runSimulation(config), b = runSimulation({ ...config, seed: 12 });
-    assert.notDeepEqual(a.latency, b.latency);
+    assert.notDeepEqual(a.measured.latency, b.measured.latency);
     assert.equal(a.totals.arrivals, b.totals.arrivals);
   });
 });
@@ -189,6 +189,33 @@ Deno.test("runSimulation replicas and cost", async (t) => {
     });
     assert.equal(Math.max(...r.series!.desired), 6);
     assert.ok(Math.max(...r.series!.total) <= 6);
+  });
+});
+
+Deno.test("runSimulation measured window", async (t) => {
+  const counts = Array.from({ length: 200 }, (_, i) => (i < 100 ? 20 : 40));
+  const config: SimConfig = { counts, seed: 4, controller: { kind: "fixed" }, initialReplicas: 3 };
+  await t.step("by default the window is the whole run", () => {
+    const r = runSimulation(config);
+    assert.equal(r.measured.fromSecond, 0);
+    assert.equal(r.measured.seconds, 200);
+    assert.deepEqual(r.measured.totals, r.totals);
+    assert.equal(r.measured.replicaSeconds, r.replicaSeconds);
+  });
+  await t.step("a warm-up is left out of the window, not of the run", () => {
+    const r = runSimulation({ ...config, measureFromSecond: 100 });
+    assert.equal(r.measured.seconds, 100);
+    assert.equal(r.measured.totals.arrivals, 4000);
+    assert.equal(r.totals.arrivals, 6000);
+    assert.equal(r.measured.replicaSeconds, 300);
+    assert.equal(r.replicaSeconds, 600);
+    assert.ok(r.measured.totals.served >= 3990 && r.measured.totals.served <= 4010);
+  });
+  await t.step("the window must start inside the run", () => {
+    assert.throws(
+      () => runSimulation({ ...config, measureFromSecond: 200 }),
+      /measureFromSecond must be a whole number below the run's 200 seconds: got 200/,
+    );
   });
 });
 

@@ -32,7 +32,7 @@ Deno.test("buildScenario synthetic shapes", async (t) => {
   ];
   for (const c of cases) {
     await t.step(c.name, () => {
-      const s = buildScenario(c.name);
+      const s = buildScenario(c.name, { warmupSeconds: 0 });
       assert.equal(s.counts.length, c.seconds);
       assert.deepEqual(s.steps, c.steps);
       for (const [k, rate] of c.at) {
@@ -43,11 +43,19 @@ Deno.test("buildScenario synthetic shapes", async (t) => {
     });
   }
   await t.step("scale multiplies rates and a duration cuts", () => {
-    const s = buildScenario("step", { scale: 0.1, durationSeconds: 1000 });
+    const s = buildScenario("step", { scale: 0.1, durationSeconds: 1000, warmupSeconds: 0 });
     assert.equal(s.counts.length, 1000);
     assert.equal(s.counts[0], 100);
     assert.equal(s.counts[950], 300);
     assert.match(s.description, /× 0.1/);
+  });
+  await t.step("a warm-up at the first minute's mean rate comes first; steps move with it", () => {
+    const s = buildScenario("ramp", { scale: 0.1, durationSeconds: 600 });
+    assert.equal(s.warmupSeconds, 300);
+    assert.equal(s.counts.length, 900);
+    const firstMinute = Array.from(s.rates.slice(300, 360)).reduce((a, b) => a + b, 0) / 60;
+    assert.ok(Math.abs(s.rates[0] - firstMinute) < 1e-9 && s.rates[299] === s.rates[0]);
+    assert.deepEqual(buildScenario("step", { warmupSeconds: 120 }).steps, [1020]);
   });
 });
 
@@ -60,7 +68,7 @@ Deno.test("buildScenario traces", async (t) => {
   ];
   for (const [name, mean, seconds] of cases) {
     await t.step(`${name}: mean ${mean} req/s over ${seconds} s`, async () => {
-      const s = await loadScenario(name, { scale: 0.01 });
+      const s = await loadScenario(name, { scale: 0.01, warmupSeconds: 0 });
       assert.equal(s.counts.length, seconds);
       assert.ok(Math.abs(sum(s.rates) / seconds - mean * 0.01) < 1e-6 * mean);
       assert.ok(Math.abs(sum(s.counts) - sum(s.rates)) <= 1);
@@ -82,7 +90,11 @@ Deno.test("buildScenario traces", async (t) => {
       assert.equal(path, "x/azure_llm_2023_conv.csv");
       return Promise.resolve("timestamp,a\n0,1\n1,1\n2,1\n3,1\n");
     };
-    const s = await loadScenario("azure-conv", { tracesDir: "x", readTextFile: read });
+    const s = await loadScenario("azure-conv", {
+      tracesDir: "x",
+      readTextFile: read,
+      warmupSeconds: 0,
+    });
     assert.deepEqual(s.counts, [2000, 2000, 2000, 2000]);
   });
 });

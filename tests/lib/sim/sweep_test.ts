@@ -50,6 +50,22 @@ Deno.test("dominance", async (t) => {
   }
 });
 
+Deno.test("dominance within a violation budget", async (t) => {
+  const seed = [p("seed", 1, 99, 10), p("seed", 2, 4, 500)];
+  const cases: [string, number | undefined, boolean, number[]][] = [
+    ["strict: a cheap useless point cannot be covered", undefined, false, [1]],
+    ["within 5%: only the useful point counts", 5, true, []],
+    ["within 1%: nothing to cover", 1, true, []],
+  ];
+  for (const [name, max, want, uncovered] of cases) {
+    await t.step(name, () => {
+      const d = dominance([p("cpa", 0.2, 1, 300)], seed, { maxViolationsPercent: max });
+      assert.equal(d.dominates, want);
+      assert.deepEqual(d.uncovered.map((x) => x.value), uncovered);
+    });
+  }
+});
+
 Deno.test("SWEEP_KNOBS", async (t) => {
   await t.step("every policy's default value is among its swept values", () => {
     for (const [policy, knob] of Object.entries(SWEEP_KNOBS)) {
