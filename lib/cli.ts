@@ -111,18 +111,20 @@ export function parseFlags<S extends Record<string, Flag>>(
 
 /** The `--help` text: usage line, then one line per flag with its variable and default. */
 export function helpText(usage: string, spec: Record<string, Flag>, envPrefix: string): string {
-  const lines = Object.entries(spec).map(([name, f]) => {
+  const rows = Object.entries(spec).map(([name, f]) => {
     const kind = f.type === "string" && f.choices
       ? f.choices.join("|")
       : f.type === "boolean"
       ? ""
       : f.type;
     const left = `  --${name}${kind ? ` <${kind}>` : ""}`;
-    return `${left.padEnd(34)}${f.help} (default ${JSON.stringify(f.default)}; env ${
+    const right = `${f.help} (default ${JSON.stringify(f.default)}; env ${
       envName(envPrefix, name)
     })`;
+    return [left, right];
   });
-  return `${usage}\n\nOptions:\n${
-    lines.join("\n")
-  }\n  --help, -h                      show this help\n`;
+  rows.push(["  --help, -h", "show this help"]);
+  const width = Math.max(...rows.map(([left]) => left.length)) + 2;
+  const lines = rows.map(([left, right]) => left.padEnd(width) + right);
+  return `${usage}\n\nOptions:\n${lines.join("\n")}\n`;
 }
