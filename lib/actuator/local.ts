@@ -16,6 +16,7 @@
  */
 import type { Logger } from "../log.ts";
 import { drainReplica, registerReplica } from "./dispatcher_admin.ts";
+import { spawnReplica } from "./replica_process.ts";
 import { type Actuator, type ActuatorPod, clampReplicas, type ScaleResult } from "./types.ts";
 
 /** Options of {@link LocalActuator}. */
@@ -185,27 +186,20 @@ export class LocalActuator implements Actuator {
   async #runProc(proc: Proc): Promise<void> {
     if (this.#o.startupDelayS > 0) await sleep(this.#o.startupDelayS * 1000);
     if (proc.deleting) return;
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        ...this.#o.denoArgs,
-        this.#o.script,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        ...this.#o.replicaArgs,
-      ],
-      stdout: "null",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
+    const { child, ready } = spawnReplica({
+      script: this.#o.script,
+      denoArgs: this.#o.denoArgs,
+      args: this.#o.replicaArgs,
+      readyTimeoutMs: this.#o.readyTimeoutMs,
+      onListening: (url) => {
+        proc.url = url;
+        proc.name = `replica-${proc.id}@${new URL(url).port}`;
+      },
+    });
     proc.child = child;
     proc.phase = "Running";
-    const events = this.#readEvents(proc, child);
     try {
-      await withTimeout(events.ready, this.#o.readyTimeoutMs, `${proc.name} did not log ready`);
-      await this.#waitReadyz(proc);
+      await ready;
       if (proc.deleting) return;
       await this.#register(proc);
       if (proc.deleting) return void await this.#deregister(proc);
@@ -230,50 +224,6 @@ export class LocalActuator implements Actuator {
       this.#o.log("replica_exited", { name: proc.name, url: proc.url, code: status.code }, "warn");
       proc.ready = false;
       await this.#deregister(proc).catch(() => {});
-    }
-  }
-
-  #readEvents(proc: Proc, child: Deno.ChildProcess): { ready: Promise<void> } {
-    let resolve!: () => void, reject!: (e: Error) => void;
-    const ready = new Promise<void>((res, rej) => [resolve, reject] = [res, rej]);
-    ready.catch(() => {});
-    (async () => {
-      let buffer = "";
-      const decoder = new TextDecoder();
-      for await (const chunk of child.stderr) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let nl;
-        while ((nl = buffer.indexOf("\n")) >= 0) {
-          const line = buffer.slice(0, nl);
-          buffer = buffer.slice(nl + 1);
-          let entry: { event?: string; port?: number };
-          try {
-            entry = JSON.parse(line);
-          } catch {
-            continue;
-          }
-          if (entry.event === "listening" && typeof entry.port === "number") {
-            proc.url = `http://127.0.0.1:${entry.port}`;
-            proc.name = `replica-${proc.id}@${entry.port}`;
-          }
-          if (entry.event === "ready" && proc.url) resolve();
-        }
-      }
-      reject(new Error(`${proc.name} exited before it was ready`));
-    })();
-    return { ready };
-  }
-
-  async #waitReadyz(proc: Proc): Promise<void> {
-    const until = Date.now() + this.#o.readyTimeoutMs;
-    for (;;) {
-      const ok = await fetch(`${proc.url}/readyz`, { signal: AbortSignal.timeout(1000) })
-        .then(async (r) => (await r.body?.cancel(), r.ok)).catch(() => false);
-      if (ok || proc.deleting) return;
-      if (Date.now() > until) {
-        throw new Error(`${proc.url}/readyz not 200 in ${this.#o.readyTimeoutMs} ms`);
-      }
-      await sleep(100);
     }
   }
 
@@ -330,12 +280,4 @@ export class LocalActuator implements Actuator {
       await previous;
     })();
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} in ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
