@@ -14,7 +14,8 @@
  */
 import { type BalancerName, BALANCERS, createBalancer } from "./lib/balancer.ts";
 import { systemClock } from "./lib/batcher.ts";
-import { type Flags, helpText, parseFlags, UsageError } from "./lib/cli.ts";
+import { type Flags, UsageError } from "./lib/cli.ts";
+import { serveMain, withinGrace } from "./lib/main.ts";
 import { Dispatcher } from "./lib/dispatch.ts";
 import { createApp } from "./lib/dispatcher_app.ts";
 import { createFetchRelay } from "./lib/forward.ts";
@@ -208,13 +209,7 @@ export function run(
     const drain = async () => {
       state.draining = true;
       log("draining", { queued: dispatcher.queueLength, inflight: dispatcher.inflight });
-      const grace = new Promise<"timeout">((r) =>
-        setTimeout(() => r("timeout"), options.graceS * 1000)
-      );
-      const outcome = await Promise.race([
-        dispatcher.idle().then(() => "drained" as const),
-        grace,
-      ]);
+      const outcome = await withinGrace(dispatcher.idle(), options.graceS);
       if (outcome === "timeout") {
         dispatcher.rejectQueued("dispatcher shut down past its grace period");
       }
@@ -232,27 +227,10 @@ export function run(
 }
 
 if (import.meta.main) {
-  let options;
-  try {
-    options = parseFlags(DISPATCHER_FLAGS, Deno.args, { envPrefix: "DISPATCHER" });
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    console.error(`dispatcher: ${err.message} (see --help)`);
-    Deno.exit(2);
-  }
-  if (options === "help") {
-    console.log(helpText(USAGE, DISPATCHER_FLAGS, "DISPATCHER"));
-    Deno.exit(0);
-  }
-  const controller = new AbortController();
-  for (const sig of ["SIGTERM", "SIGINT"] as const) {
-    Deno.addSignalListener(sig, () => controller.abort());
-  }
-  try {
-    await run(options, controller.signal).finished;
-  } catch (err) {
-    console.error(`dispatcher: ${err instanceof Error ? err.message : err}`);
-    Deno.exit(1);
-  }
-  Deno.exit(0);
+  await serveMain({
+    name: "dispatcher",
+    usage: USAGE,
+    flags: DISPATCHER_FLAGS,
+    envPrefix: "DISPATCHER",
+  }, run);
 }

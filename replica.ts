@@ -11,7 +11,8 @@
  */
 import { Batcher } from "./lib/batcher.ts";
 import { initJpegCodec } from "./lib/image.ts";
-import { type Flags, helpText, parseFlags, UsageError } from "./lib/cli.ts";
+import type { Flags } from "./lib/cli.ts";
+import { serveMain, withinGrace } from "./lib/main.ts";
 import { createLogger, type Logger } from "./lib/log.ts";
 import { readManifest } from "./lib/manifest.ts";
 import { createRegistry, type ReplicaMetrics, replicaMetrics } from "./lib/metrics.ts";
@@ -205,13 +206,7 @@ export async function run(
         in_flight: batcher.inFlight,
         grace_s: options.graceS,
       });
-      const graceOver = new Promise<"timeout">((r) =>
-        setTimeout(() => r("timeout"), options.graceS * 1000)
-      );
-      const outcome = await Promise.race([
-        batcher.idle().then(() => "drained" as const),
-        graceOver,
-      ]);
+      const outcome = await withinGrace(batcher.idle(), options.graceS);
       await server.shutdown();
       await model.release();
       log("stopped", { outcome });
@@ -224,23 +219,8 @@ export async function run(
 }
 
 if (import.meta.main) {
-  let options;
-  try {
-    options = parseFlags(REPLICA_FLAGS, Deno.args, { envPrefix: "REPLICA" });
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    console.error(`replica: ${err.message} (see --help)`);
-    Deno.exit(2);
-  }
-  if (options === "help") {
-    console.log(helpText(USAGE, REPLICA_FLAGS, "REPLICA"));
-    Deno.exit(0);
-  }
-  const controller = new AbortController();
-  for (const sig of ["SIGTERM", "SIGINT"] as const) {
-    Deno.addSignalListener(sig, () => controller.abort());
-  }
-  const replica = await run(options, controller.signal);
-  await replica.finished;
-  Deno.exit(0);
+  await serveMain(
+    { name: "replica", usage: USAGE, flags: REPLICA_FLAGS, envPrefix: "REPLICA" },
+    run,
+  );
 }
