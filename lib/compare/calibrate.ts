@@ -1,0 +1,133 @@
+/**
+ * `compare calibrate`: measures the real replica on this machine and writes a simulator
+ * {@link Calibration}. One replica process (the backend and threads the live runs use) is started
+ * and timed to ready (startup), then for each batch size b, `rounds` times, b requests are sent
+ * at once so the replica's batcher runs them as one batch: the batch's service time is the
+ * `timing_ms.inference` the replica reports, the per-request overhead its decode + preprocess
+ * time. Throughput per thread count is a closed loop of 16 clients for a few seconds against a
+ * replica with that many threads.
+ *
+ * @module
+ */
+import { type BatchSamples, calibrationFromSamples } from "../sim/calibrate.ts";
+import type { Calibration } from "../sim/calibration.ts";
+import { syntheticJpeg } from "../load_payload.ts";
+import { createRng } from "../rng.ts";
+import { startScript } from "./process.ts";
+
+/** Options of {@link measureCalibration}. */
+export interface CalibrateOptions {
+  /** Replica backend (default native). */
+  backend?: "native" | "wasm";
+  /** Threads of the measured replica (default 1). */
+  threads?: number;
+  /** Batch sizes measured (default 1, 2, 4, 8). */
+  batchSizes?: number[];
+  /** Batches per size (default 30). */
+  rounds?: number;
+  /** Thread counts of the throughput measurement (default 1, 2; [] for none). */
+  throughputThreads?: number[];
+  /** Seconds per throughput measurement (default 5). */
+  throughputSeconds?: number;
+  /** Progress lines. */
+  progress?: (line: string) => void;
+}
+
+interface Timed {
+  inferenceMs: number;
+  decodeMs: number;
+}
+
+async function predict(url: string, body: Uint8Array): Promise<Timed> {
+  const res = await fetch(`${url}/predict`, {
+    method: "POST",
+    headers: { "content-type": "image/jpeg" },
+    body: body as Uint8Array<ArrayBuffer>,
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`replica answered ${res.status}: ${JSON.stringify(json)}`);
+  return { inferenceMs: json.timing_ms.inference, decodeMs: json.timing_ms.decode };
+}
+
+function replicaArgs(backend: string, threads: number): string[] {
+  return ["--host", "127.0.0.1", "--port", "0", "--backend", backend, "--threads", String(threads)];
+}
+
+/** Images per second of a closed loop of `clients` against the replica for `seconds`. */
+async function throughput(url: string, body: Uint8Array, seconds: number, clients = 16) {
+  const until = performance.now() + seconds * 1000;
+  let done = 0;
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (performance.now() < until) {
+      await predict(url, body);
+      done++;
+    }
+  }));
+  return done / seconds;
+}
+
+/** Measures the replica (see the module doc) and returns the calibration. */
+export async function measureCalibration(options: CalibrateOptions = {}): Promise<Calibration> {
+  const backend = options.backend ?? "native", threads = options.threads ?? 1;
+  const sizes = options.batchSizes ?? [1, 2, 4, 8];
+  const rounds = options.rounds ?? 30;
+  const log = options.progress ?? (() => {});
+  const body = syntheticJpeg(224, 224, createRng(1)).bytes;
+  const t0 = performance.now();
+  const replica = await startScript("replica.ts", replicaArgs(backend, threads), {
+    timeoutMs: 120_000,
+  });
+  const startupSeconds = (performance.now() - t0) / 1000;
+  log(`calibrate: replica (${backend}, ${threads} thread) ready in ${startupSeconds.toFixed(1)} s`);
+  const samples: BatchSamples[] = [];
+  const decode: number[] = [];
+  try {
+    for (let i = 0; i < 5; i++) await predict(replica.url, body); // warm
+    for (const size of sizes) {
+      const seconds: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        const results = await Promise.all(
+          Array.from({ length: size }, () => predict(replica.url, body)),
+        );
+        // the batch's time is the longest inference any of its requests saw
+        seconds.push(Math.max(...results.map((x) => x.inferenceMs)) / 1000);
+        decode.push(...results.map((x) => x.decodeMs / 1000));
+      }
+      samples.push({ size, seconds });
+      const mean = seconds.reduce((a, b) => a + b, 0) / seconds.length;
+      log(`calibrate: batch ${size}: mean ${(mean * 1000).toFixed(1)} ms over ${rounds} batches`);
+    }
+  } finally {
+    await replica.stop();
+  }
+  const perThreads: { threads: number; imagesPerSecond: number }[] = [];
+  for (const t of options.throughputThreads ?? [1, 2]) {
+    const r = await startScript("replica.ts", replicaArgs(backend, t), { timeoutMs: 120_000 });
+    try {
+      for (let i = 0; i < 5; i++) await predict(r.url, body);
+      const ips = await throughput(r.url, body, options.throughputSeconds ?? 5);
+      perThreads.push({ threads: t, imagesPerSecond: Math.round(ips * 10) / 10 });
+      log(`calibrate: ${t} thread(s): ${ips.toFixed(1)} images/s`);
+    } finally {
+      await r.stop();
+    }
+  }
+  decode.sort((a, b) => a - b);
+  const overhead = decode[Math.floor(decode.length / 2)] ?? 0;
+  return calibrationFromSamples(samples, {
+    name: `measured-${backend}-${threads}t`,
+    source: `compare calibrate on this machine, ${new Date().toISOString()}: ${backend} ` +
+      `onnxruntime, ${threads} thread(s), ${rounds} batches per size, 224x224 JPEG`,
+    requestOverheadSeconds: overhead,
+    threads,
+    cpuRequestMilli: 1000 * threads,
+    cpuLimitMilli: 1000 * threads,
+    startup: {
+      distribution: "lognormal",
+      medianSeconds: Math.max(0.5, startupSeconds),
+      sigma: 0.2,
+      minSeconds: Math.max(0.1, startupSeconds / 2),
+    },
+    ...(perThreads.length ? { throughputByThreads: perThreads } : {}),
+  });
+}

@@ -1,0 +1,141 @@
+/**
+ * Sim-to-real check (`compare validate`): one small live workload run on the real stack and in
+ * the simulator with the same seed, the machine's calibration and the live control settings
+ * (1 s scrapes, the live rate window and autoscaler period), then the differences per policy:
+ * p95, violations, replica-seconds and the replica timeline (mean absolute difference per second).
+ *
+ * @module
+ */
+import type { PolicyName } from "../policy/evaluate.ts";
+import type { ReportRun } from "../report/model.ts";
+import type { Calibration } from "../sim/calibration.ts";
+import { runSimulation } from "../sim/engine.ts";
+import { summarize } from "../sim/summary.ts";
+import type { LiveSchedule } from "./live_scenarios.ts";
+import { reportSeries } from "./sim_mode.ts";
+
+/** Live control settings the simulation mirrors. */
+export interface MirrorSettings {
+  /** Seed. */
+  seed: number;
+  /** SLO, seconds. */
+  sloSeconds: number;
+  /** Autoscaler period, seconds. */
+  intervalSeconds: number;
+  /** Rate window, seconds. */
+  windowSeconds: number;
+  /** Replicas at the start. */
+  initialReplicas: number;
+  /** Lower bound. */
+  minReplicas: number;
+  /** Upper bound. */
+  maxReplicas: number;
+  /** Extra spec per policy. */
+  specs?: Partial<Record<PolicyName, Record<string, unknown>>>;
+  /** Consecutive good seconds that count as recovered. */
+  holdSeconds?: number;
+  /** Oracle replica-seconds (cost ratio). */
+  oracleReplicaSeconds?: number;
+}
+
+/** The live schedule simulated with the live settings, one report run per policy. */
+export function simulateSchedule(
+  schedule: LiveSchedule,
+  policies: readonly PolicyName[],
+  calibration: Calibration,
+  s: MirrorSettings,
+): ReportRun[] {
+  return policies.map((policy) => {
+    const result = runSimulation({
+      counts: schedule.counts,
+      seed: s.seed,
+      sloSeconds: s.sloSeconds,
+      calibration,
+      controller: { kind: "policy", policy, spec: s.specs?.[policy] },
+      initialReplicas: s.initialReplicas,
+      minReplicas: s.minReplicas,
+      maxReplicas: s.maxReplicas,
+      metrics: {
+        scrapeIntervalSeconds: 1,
+        rateWindowSeconds: s.windowSeconds,
+        cpuWindowSeconds: s.windowSeconds,
+        syncPeriodSeconds: s.intervalSeconds,
+        syncOffsetSeconds: 0,
+        actuationDelaySeconds: 0,
+      },
+    });
+    const summary = summarize(result, {
+      steps: schedule.steps,
+      oracleReplicaSeconds: s.oracleReplicaSeconds,
+      holdSeconds: s.holdSeconds,
+    });
+    return { label: `${policy} sim`, policy, summary, series: reportSeries(result) };
+  });
+}
+
+/** One policy's live-vs-sim differences. */
+export interface ValidationRow {
+  /** Policy. */
+  policy: string;
+  /** Live p95, seconds. */
+  liveP95: number;
+  /** Simulated p95, seconds. */
+  simP95: number;
+  /** Live violations, percent. */
+  liveViolations: number;
+  /** Simulated violations, percent. */
+  simViolations: number;
+  /** Live replica-seconds. */
+  liveReplicaSeconds: number;
+  /** Simulated replica-seconds. */
+  simReplicaSeconds: number;
+  /** Mean |live − sim| replicas per second. */
+  replicaTimelineMeanAbsDiff: number;
+  /** Largest |live − sim| replicas in any second. */
+  replicaTimelineMaxAbsDiff: number;
+}
+
+/** Differences between matching live and simulated runs (pure). */
+export function validationRows(live: ReportRun[], sim: ReportRun[]): ValidationRow[] {
+  return live.map((l) => {
+    const s = sim.find((x) => x.policy === l.policy);
+    if (!s) throw new RangeError(`no simulated run of ${l.policy}`);
+    const n = Math.min(l.series.replicas.length, s.series.replicas.length);
+    let sum = 0, max = 0;
+    for (let k = 0; k < n; k++) {
+      const d = Math.abs(l.series.replicas[k] - s.series.replicas[k]);
+      sum += d;
+      max = Math.max(max, d);
+    }
+    return {
+      policy: l.policy,
+      liveP95: l.summary.p95,
+      simP95: s.summary.p95,
+      liveViolations: l.summary.violationsPercent,
+      simViolations: s.summary.violationsPercent,
+      liveReplicaSeconds: l.summary.replicaSeconds,
+      simReplicaSeconds: s.summary.replicaSeconds,
+      replicaTimelineMeanAbsDiff: n > 0 ? sum / n : 0,
+      replicaTimelineMaxAbsDiff: max,
+    };
+  });
+}
+
+/** The validation table (markdown). */
+export function validationTable(rows: ValidationRow[]): string {
+  const ms = (x: number) => (Number.isFinite(x) ? (x * 1000).toFixed(0) : "-");
+  return [
+    "| policy | p95 live ms | p95 sim ms | Δ p95 ms | violations live % | sim % | replica-s live | sim | Δ % | replicas mean abs Δ | max abs Δ |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...rows.map((r) =>
+      `| ${r.policy} | ${ms(r.liveP95)} | ${ms(r.simP95)} | ${ms(r.simP95 - r.liveP95)} | ${
+        r.liveViolations.toFixed(1)
+      } | ${r.simViolations.toFixed(1)} | ${r.liveReplicaSeconds.toFixed(0)} | ${
+        r.simReplicaSeconds.toFixed(0)
+      } | ${
+        (100 * (r.simReplicaSeconds - r.liveReplicaSeconds) / Math.max(1, r.liveReplicaSeconds))
+          .toFixed(0)
+      } | ${r.replicaTimelineMeanAbsDiff.toFixed(2)} | ${r.replicaTimelineMaxAbsDiff} |`
+    ),
+  ].join("\n");
+}
