@@ -84,7 +84,11 @@ function options(args: string[]): (CompareOptions & { rounds: number }) | "help"
 }
 
 /** Runs a subcommand; resolves to the exit code. */
-export async function run(argv: string[], log = console.log): Promise<number> {
+export async function run(
+  argv: string[],
+  log: (line: string) => void = console.log,
+  signal?: AbortSignal,
+): Promise<number> {
   const commands = ["run", "calibrate", "validate", "demo"];
   const command = commands.includes(argv[0]) ? argv[0] : "run";
   const args = commands.includes(argv[0]) ? argv.slice(1) : argv;
@@ -100,6 +104,10 @@ export async function run(argv: string[], log = console.log): Promise<number> {
     return 0;
   }
   const t0 = performance.now();
+  const policiesGiven = args.some((a) => a.startsWith("--policies")) ||
+    !!Deno.env.get("COMPARE_POLICIES");
+  if (command === "demo" && !policiesGiven) o.policies = ["hpa", "cpa-seed", "cpa"];
+  if (command === "validate" && !policiesGiven) o.policies = ["hpa", "cpa"];
   if (command === "calibrate") {
     const path = o.out === FLAGS.out.default ? "out/calibration.json" : o.out;
     const cal = await measureCalibration({ rounds: o.rounds, progress: log });
@@ -107,14 +115,14 @@ export async function run(argv: string[], log = console.log): Promise<number> {
     await Deno.writeTextFile(path, JSON.stringify(cal, null, 1) + "\n");
     log(`calibration written to ${path}`);
   } else if (command === "validate") {
-    const table = await runValidate({ ...o, mode: "live" }, log);
+    const table = await runValidate({ ...o, mode: "live", signal }, log);
     log(table);
     log(`report: ${o.out}/index.html`);
   } else if (command === "demo") {
-    const r = await runDemo(o, log);
+    const r = await runDemo({ ...o, signal }, log);
     log(`calibration: ${r.calibration}\nlive report: ${r.live}\nsimulation report: ${r.sim}`);
   } else {
-    const { path, input } = await runCompare(o, log);
+    const { path, input } = await runCompare({ ...o, signal }, log);
     log(summaryTable(input));
     log(`report: ${path}`);
   }
@@ -123,5 +131,15 @@ export async function run(argv: string[], log = console.log): Promise<number> {
 }
 
 if (import.meta.main) {
-  Deno.exit(await run(Deno.args));
+  // Ctrl-C or SIGTERM: stop the live stack (dispatcher, autoscaler, replicas) before exiting
+  const abort = new AbortController();
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(sig, () => abort.abort(new Error(`interrupted by ${sig}`)));
+  }
+  try {
+    Deno.exit(await run(Deno.args, console.log, abort.signal));
+  } catch (err) {
+    console.error(`compare: ${(err as Error).message}`);
+    Deno.exit(1);
+  }
 }

@@ -68,6 +68,8 @@ export interface CompareOptions {
   images: string;
   /** Traces directory. */
   tracesDir: string;
+  /** Aborts a live run (its processes are stopped). */
+  signal?: AbortSignal;
 }
 
 /** Parses a comma-separated policy list; throws naming a bad entry. */
@@ -142,6 +144,7 @@ export async function compareLive(
     oracleReplicaSeconds: oracle.replicaSeconds,
     holdSeconds: 10,
     progress,
+    signal: o.signal,
   });
   return {
     title: `resnet18 autoscaling (live): ${schedule.name}`,

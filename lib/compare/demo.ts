@@ -119,6 +119,7 @@ export async function runValidate(
     replicaArgs: o.replicaArgs,
     imagesDir: o.images,
     progress,
+    signal: o.signal,
   });
   const sim = simulateSchedule(schedule, o.policies, calibration, settings);
   const rows = validationRows(live, sim);

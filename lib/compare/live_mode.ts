@@ -57,6 +57,8 @@ export interface LiveOptions {
   progress?: (line: string) => void;
   /** Consecutive good seconds that count as recovered. */
   holdSeconds?: number;
+  /** Stops the run: the load tester is killed and every process stopped. */
+  signal?: AbortSignal;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -96,9 +98,15 @@ export function windowedQueries(windowSeconds: number): Record<string, string> {
   );
 }
 
-async function waitFor(what: string, ok: () => Promise<boolean>, timeoutMs: number) {
+async function waitFor(
+  what: string,
+  ok: () => Promise<boolean>,
+  timeoutMs: number,
+  signal?: AbortSignal,
+) {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
+    signal?.throwIfAborted();
     if (await ok().catch(() => false)) return;
     await sleep(250);
   }
@@ -148,6 +156,7 @@ export async function runLivePolicy(policy: PolicyName, o: LiveOptions): Promise
       `${o.initialReplicas} ready replicas`,
       async () => (await readyReplicas(d.url)) >= o.initialReplicas,
       90_000,
+      o.signal,
     );
     if (prometheus) await sleep(6000); // first scrapes of the discovered targets
     o.progress?.(`  ${policy}: stack ready, sending ${o.schedule.counts.length} s of load`);
@@ -182,6 +191,12 @@ export async function runLivePolicy(policy: PolicyName, o: LiveOptions): Promise
       stderr: "piped",
       env: { NO_COLOR: "1" },
     }).spawn();
+    const kill = () => {
+      try {
+        load.kill("SIGKILL");
+      } catch { /* gone */ }
+    };
+    o.signal?.addEventListener("abort", kill, { once: true });
     // sample from the load tester's start; realigned to its schedule below
     const started = performance.now();
     let sampling = true;
@@ -195,6 +210,8 @@ export async function runLivePolicy(policy: PolicyName, o: LiveOptions): Promise
     const ended = performance.now();
     sampling = false;
     await sampler;
+    o.signal?.removeEventListener("abort", kill);
+    o.signal?.throwIfAborted();
     if (!out.success && out.code !== 99) {
       throw new Error(
         `loadtest for ${policy} exited ${out.code}: ${
@@ -245,6 +262,7 @@ async function ensureGone(pids: number[]): Promise<void> {
 export async function runLive(o: LiveOptions): Promise<ReportRun[]> {
   const runs: ReportRun[] = [];
   for (const policy of o.policies) {
+    o.signal?.throwIfAborted();
     o.progress?.(`live: ${policy} (${o.schedule.counts.length} s, ${o.metrics})`);
     const run = await runLivePolicy(policy, o);
     const s = run.summary;

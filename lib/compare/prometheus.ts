@@ -37,7 +37,7 @@ export function prometheusConfig(sdUrl: string, scrapeSeconds = 1): Record<strin
   return {
     global: {
       scrape_interval: `${scrapeSeconds}s`,
-      scrape_timeout: `${Math.max(0.5, scrapeSeconds * 0.9)}s`,
+      scrape_timeout: `${Math.round(Math.max(0.5, scrapeSeconds * 0.9) * 1000)}ms`,
       evaluation_interval: `${scrapeSeconds}s`,
     },
     scrape_configs: [{
@@ -66,14 +66,23 @@ export async function startPrometheus(
       "--log.level=warn",
     ],
     stdout: "null",
-    stderr: "null",
+    stderr: "piped",
   }).spawn();
+  let errors = "";
+  const drain = (async () => {
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      errors = (errors + chunk).slice(-2000);
+    }
+  })();
+  let exited = false;
+  child.status.then(() => exited = true);
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     try {
       child.kill("SIGTERM");
     } catch { /* gone */ }
     await child.status;
+    await drain;
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   const until = Date.now() + (options.readyTimeoutMs ?? 30_000);
@@ -83,9 +92,13 @@ export async function startPrometheus(
       await res.body?.cancel();
       if (res.ok) break;
     } catch { /* not yet */ }
-    if (Date.now() > until) {
+    if (exited || Date.now() > until) {
       await stop();
-      throw new Error(`prometheus on port ${port} did not become ready in time`);
+      throw new Error(
+        `prometheus on port ${port} did not become ready${exited ? " (it exited)" : ""}: ${
+          errors.trim() || "no output"
+        }`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
