@@ -8,7 +8,7 @@
  */
 import type { ReportInput } from "./model.ts";
 import { PAGE_SCRIPT } from "./page_script.ts";
-import { COLUMNS, tableCells } from "./table.ts";
+import { COLUMNS, tableCells, VIOLATION_BUDGET_PERCENT } from "./table.ts";
 
 /** Escapes text for HTML content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -102,7 +102,10 @@ export function renderReport(input: ReportInput, chartJs: string): string {
 <h1>${escapeHtml(input.title)}</h1>
 <p class="meta">Scenario <strong>${escapeHtml(input.scenario)}</strong>, ${mode}; SLO p95 ≤ ${
     Math.round(input.sloSeconds * 1000)
-  } ms; seed ${input.seed}; ${escapeHtml(input.createdAt)}. Best value per column in green.</p>
+  } ms; seed ${input.seed}; ${
+    escapeHtml(input.createdAt)
+  }. Best value per column in green; cost columns
+compare only runs within the SLO's ${VIOLATION_BUDGET_PERCENT}% violation budget.</p>
 <section class="card"><h2>Summary</h2><div class="scroll">${table(input)}</div></section>
 ${notes}
 <div class="grid">

@@ -16,7 +16,15 @@ export interface Column {
   value(summary: RunSummary): number | null;
   /** Printed form. */
   format(value: number): string;
+  /**
+   * A cost figure: only runs within the SLO's violation budget compete for best, so a policy
+   * cannot win on cost by failing its users.
+   */
+  cost?: boolean;
 }
+
+/** A p95 SLO tolerates 5% of requests over it: the budget a run must meet to compete on cost. */
+export const VIOLATION_BUDGET_PERCENT = 5;
 
 const ms = (seconds: number) => `${(seconds * 1000).toFixed(seconds < 0.1 ? 1 : 0)} ms`;
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -71,6 +79,7 @@ export const COLUMNS: readonly Column[] = [
     help: "replica-seconds over the oracle's (the cost floor)",
     value: (s) => s.costRatio,
     format: (v) => `${v.toFixed(2)}×`,
+    cost: true,
   },
   {
     title: "mean replicas",
@@ -109,11 +118,14 @@ export interface Cell {
 /**
  * The cells of the table for `rows`: per column, the lowest present value is best (every row
  * sharing it is marked). Rows flagged `reference` (the oracle) are printed but never marked
- * best and do not compete.
+ * best and do not compete; in cost columns only rows within {@link VIOLATION_BUDGET_PERCENT}
+ * compete.
  */
 export function tableCells(rows: { summary: RunSummary; reference?: boolean }[]): Cell[][] {
+  const competes = (row: { summary: RunSummary; reference?: boolean }, col: Column) =>
+    !row.reference && (!col.cost || row.summary.violationsPercent <= VIOLATION_BUDGET_PERCENT);
   const bests = COLUMNS.map((col) => {
-    const values = rows.filter((r) => !r.reference).map((r) => col.value(r.summary))
+    const values = rows.filter((r) => competes(r, col)).map((r) => col.value(r.summary))
       .filter((v): v is number => v !== null && !Number.isNaN(v));
     return values.length ? Math.min(...values) : null;
   });
@@ -121,7 +133,7 @@ export function tableCells(rows: { summary: RunSummary; reference?: boolean }[])
     COLUMNS.map((col, i) => {
       const v = col.value(row.summary);
       if (v === null || Number.isNaN(v)) return { text: "–", best: false };
-      return { text: col.format(v), best: !row.reference && rows.length > 1 && v === bests[i] };
+      return { text: col.format(v), best: competes(row, col) && rows.length > 1 && v === bests[i] };
     })
   );
 }

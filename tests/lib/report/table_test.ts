@@ -37,6 +37,15 @@ Deno.test("tableCells", async (t) => {
     assert.equal(row[col("× oracle")].text, "–");
     assert.equal(row[col("worst recovery")].text, "∞");
   });
+  await t.step("cost columns: only runs within the violation budget compete", () => {
+    const cells = tableCells([
+      { summary: summary({ violationsPercent: 60, replicaSeconds: 100, meanReplicas: 1 }) },
+      { summary: summary({ violationsPercent: 0.5, replicaSeconds: 900, meanReplicas: 4 }) },
+    ]);
+    assert.deepEqual(cells.map((r) => r[col("replica-seconds")].best), [false, true]);
+    assert.deepEqual(cells.map((r) => r[col("mean replicas")].best), [false, true]);
+    assert.deepEqual(cells.map((r) => r[col("SLO violations")].best), [false, true]);
+  });
   await t.step("a lone run is not highlighted", () => {
     assert.ok(tableCells([{ summary: summary() }])[0].every((c) => !c.best));
   });
