@@ -73,6 +73,7 @@ export const COLUMNS: readonly Column[] = [
     help: "cost: pod-seconds paid for",
     value: (s) => s.replicaSeconds,
     format: int,
+    cost: true,
   },
   {
     title: "× oracle",
@@ -86,6 +87,7 @@ export const COLUMNS: readonly Column[] = [
     help: "average pods over the run",
     value: (s) => s.meanReplicas,
     format: (v) => v.toFixed(1),
+    cost: true,
   },
   {
     title: "scaling actions",
