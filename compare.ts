@@ -19,6 +19,7 @@
 import { type Flag, helpText, parseFlags, UsageError } from "./lib/cli.ts";
 import {
   type CompareOptions,
+  parseKnobValues,
   parsePolicies,
   runCompare,
   summaryTable,
@@ -66,6 +67,7 @@ export const FLAGS = {
   ]),
   images: str("", "live: images to send (default synthetic 224x224 JPEGs)"),
   "traces-dir": str("traces", "directory of the scenarios' traces"),
+  "knob-values": str("", 'with --sweep: knob values per policy, JSON {"hpa": [50, 80]}'),
   rounds: num(30, "calibrate: batches per batch size", 2),
 } satisfies Record<string, Flag>;
 
@@ -77,6 +79,7 @@ function options(args: string[]): (CompareOptions & { rounds: number }) | "help"
   const f = parseFlags(FLAGS, args, { envPrefix: "COMPARE" });
   if (f === "help") return "help";
   try {
+    parseKnobValues(f.knobValues);
     return { ...f, mode: f.mode as "live" | "sim", policies: parsePolicies(f.policies) };
   } catch (err) {
     throw new UsageError((err as Error).message);

@@ -17,6 +17,7 @@ import {
 import { oracleNeed, oraclePlan } from "../sim/oracle.ts";
 import type { StudyResult } from "../sim/study.ts";
 import { runLive } from "./live_mode.ts";
+import { runLiveSweep, sweepFromRuns } from "./live_sweep.ts";
 import type { LiveSchedule } from "./live_scenarios.ts";
 import { prometheusOnPath } from "./prometheus.ts";
 import { quickCapacity, simulate } from "./sim_mode.ts";
@@ -68,6 +69,8 @@ export interface CompareOptions {
   images: string;
   /** Traces directory. */
   tracesDir: string;
+  /** Knob values per policy for --sweep (JSON `{"hpa": [50, 80]}`; "" for the defaults). */
+  knobValues: string;
   /** Aborts a live run (its processes are stopped). */
   signal?: AbortSignal;
 }
@@ -84,6 +87,29 @@ export function parsePolicies(text: string): PolicyName[] {
     }
   }
   return names as PolicyName[];
+}
+
+/** Parses `--knob-values`; throws naming what is wrong. */
+export function parseKnobValues(text: string): Partial<Record<PolicyName, number[]>> {
+  if (!text.trim()) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new RangeError(`--knob-values must be JSON like {"hpa": [50, 80]}: got ${text}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new RangeError(`--knob-values must be a JSON object: got ${text}`);
+  }
+  for (const [k, v] of Object.entries(value)) {
+    parsePolicies(k);
+    if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === "number")) {
+      throw new RangeError(
+        `--knob-values ${k} must be a non-empty list of numbers: got ${JSON.stringify(v)}`,
+      );
+    }
+  }
+  return value as Partial<Record<PolicyName, number[]>>;
 }
 
 /** Reads a calibration file, or returns `fallback` for "". */
@@ -126,7 +152,7 @@ export async function compareLive(
   const calibration = await readCalibration(o.calibration, K8S_CALIBRATION);
   const oracle = liveOracle(schedule, calibration, { sloSeconds, maxReplicas: o.max });
   progress(`live workload: ${schedule.description} (${schedule.counts.length} s)`);
-  const runs: ReportRun[] = await runLive({
+  const liveOptions = {
     policies: o.policies,
     schedule,
     seed: o.seed,
@@ -145,7 +171,9 @@ export async function compareLive(
     holdSeconds: 10,
     progress,
     signal: o.signal,
-  });
+  };
+  const runs: ReportRun[] = await runLive(liveOptions);
+  const swept = o.sweep ? await runLiveSweep(liveOptions, parseKnobValues(o.knobValues)) : [];
   return {
     title: `resnet18 autoscaling (live): ${schedule.name}`,
     mode: "live",
@@ -156,6 +184,16 @@ export async function compareLive(
     stepSeconds: 1,
     runs,
     oracle: { replicas: oracle.replicas, replicaSeconds: oracle.replicaSeconds, summary: null },
+    ...(swept.length > 0
+      ? {
+        sweep: sweepFromRuns(swept, {
+          policy: "oracle",
+          value: NaN,
+          violationsPercent: 0,
+          replicaSeconds: oracle.replicaSeconds,
+        }),
+      }
+      : {}),
     notes: [
       `Live on this machine: metrics ${metrics}, interval ${o.interval} s, window ${o.windowS} s, ` +
       `replicas ${o.min}–${o.max} (${o.replicaArgs}), startup delay ${o.startupDelayS} s.`,
@@ -180,6 +218,7 @@ export async function compareSim(
   return simulate(scenario, {
     policies: o.policies,
     sweep: o.sweep ? o.policies : [],
+    knobValues: parseKnobValues(o.knobValues),
     seed: o.seed,
     sloSeconds: o.sloMs / 1000,
     calibration: cal,

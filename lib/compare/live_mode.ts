@@ -113,9 +113,23 @@ async function waitFor(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
-/** Runs one policy on the live stack; returns its report run. */
-export async function runLivePolicy(policy: PolicyName, o: LiveOptions): Promise<ReportRun> {
-  const dir = `${o.workDir}/${policy}`;
+/** A policy setting other than its default: a label and spec fields over `o.specs`. */
+export interface Variant {
+  /** Run label, e.g. `hpa targetCPUUtilizationPercentage=70`. */
+  label: string;
+  /** Spec fields. */
+  spec: Record<string, unknown>;
+}
+
+/** Runs one policy (or one setting of it) on the live stack; returns its report run. */
+export async function runLivePolicy(
+  policy: PolicyName,
+  o: LiveOptions,
+  variant?: Variant,
+): Promise<ReportRun> {
+  const label = variant?.label ?? policy;
+  const dir = `${o.workDir}/${label.replace(/[^A-Za-z0-9.=-]+/g, "_")}`;
+  const spec = { ...o.specs?.[policy], ...variant?.spec };
   await Deno.mkdir(dir, { recursive: true });
   const workloadFile = `${dir}/workload.txt`;
   await Deno.writeTextFile(workloadFile, o.schedule.counts.join("\n") + "\n");
@@ -140,7 +154,7 @@ export async function runLivePolicy(policy: PolicyName, o: LiveOptions): Promise
       : ["--metrics", "scrape", "--scrape-interval", "1", "--window-s", String(o.windowSeconds)];
     autoscaler = await startScript("autoscaler.ts", [
       "run",
-      ...["--policy", policy, "--spec", JSON.stringify(o.specs?.[policy] ?? {})],
+      ...["--policy", policy, "--spec", JSON.stringify(spec)],
       ...["--interval", String(o.intervalSeconds)],
       ...["--min", String(o.minReplicas), "--max", String(o.maxReplicas)],
       ...["--replicas", String(o.initialReplicas)],
@@ -159,7 +173,7 @@ export async function runLivePolicy(policy: PolicyName, o: LiveOptions): Promise
       o.signal,
     );
     if (prometheus) await sleep(6000); // first scrapes of the discovered targets
-    o.progress?.(`  ${policy}: stack ready, sending ${o.schedule.counts.length} s of load`);
+    o.progress?.(`  ${label}: stack ready, sending ${o.schedule.counts.length} s of load`);
     const sampleOnce = async (t0: number) => {
       const [pods, metrics, ready] = await Promise.all([
         childPids(a.child.pid).then((p) => p.length),
@@ -232,7 +246,7 @@ export async function runLivePolicy(policy: PolicyName, o: LiveOptions): Promise
       oracleReplicaSeconds: o.oracleReplicaSeconds,
       holdSeconds: o.holdSeconds,
     });
-    return { label: policy, policy, summary, series };
+    return { label, policy, summary, series };
   } finally {
     const replicas = autoscaler ? await childPids(autoscaler.child.pid) : [];
     await autoscaler?.stop().catch(() => {});

@@ -30,6 +30,8 @@ export interface SimModeOptions {
   calibration: Calibration;
   /** Capacity table (measured with the calibration when absent). */
   capacity?: CapacityTable;
+  /** Knob values per swept policy (default the sweep module's). */
+  knobValues?: Partial<Record<PolicyName, number[]>>;
   /** Extra spec per policy. */
   specs?: Partial<Record<PolicyName, Record<string, unknown>>>;
   /** Progress lines. */
@@ -167,6 +169,7 @@ export function simulate(
     seed: options.seed,
     policies: options.policies,
     sweep: options.sweep,
+    knobValues: options.knobValues,
     specs: options.specs,
     base: { calibration: options.calibration, sloSeconds: options.sloSeconds },
     onRun: (label, summary, result) => {
