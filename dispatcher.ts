@@ -91,6 +91,13 @@ export const DISPATCHER_FLAGS = {
     max: 1024,
     help: "largest request body",
   },
+  "body-timeout-s": {
+    type: "number",
+    default: 30,
+    min: 0,
+    max: 3600,
+    help: "longest request body upload (408 past it; 0 = no limit)",
+  },
   "grace-s": { type: "number", default: 30, min: 0, max: 3600, help: "drain time on SIGTERM" },
   "admin-token": {
     type: "string",
@@ -191,6 +198,7 @@ export function run(
     metrics,
     limits: {
       maxBodyBytes: Math.round(options.maxBodyMb * 1024 * 1024),
+      bodyTimeoutMs: options.bodyTimeoutS * 1000,
       timeoutMs: options.timeoutS * 1000,
     },
     state,

@@ -80,6 +80,13 @@ export const REPLICA_FLAGS = {
     max: 1024,
     help: "largest request body",
   },
+  "body-timeout-s": {
+    type: "number",
+    default: 30,
+    min: 0,
+    max: 3600,
+    help: "longest request body upload (408 past it; 0 = no limit)",
+  },
   "max-pixels": {
     type: "number",
     default: 40_000_000,
@@ -174,6 +181,7 @@ export async function run(
     state,
     limits: {
       maxBodyBytes: Math.round(options.maxBodyMb * 1024 * 1024),
+      bodyTimeoutMs: options.bodyTimeoutS * 1000,
       maxPixels: options.maxPixels,
       maxTopk: options.maxTopk,
     },

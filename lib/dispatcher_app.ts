@@ -33,8 +33,8 @@ export interface DispatcherDeps {
   registry: Registry;
   /** Dispatcher metrics on it. */
   metrics: DispatcherMetrics;
-  /** Limits and timeouts. */
-  limits: { maxBodyBytes: number; timeoutMs: number };
+  /** Limits and timeouts (`bodyTimeoutMs`: longest body upload; absent: none). */
+  limits: { maxBodyBytes: number; timeoutMs: number; bodyTimeoutMs?: number };
   /** Shared flags: draining after SIGTERM. */
   state: { draining: boolean };
   /** Admin API bearer token; empty = loopback clients only. */
@@ -68,7 +68,7 @@ export function createApp(deps: DispatcherDeps): Hono {
       if (state.draining) throw new HttpError(503, "draining", "dispatcher is shutting down", 1);
       const body = c.req.method === "GET"
         ? null
-        : await readLimited(c.req.raw, limits.maxBodyBytes);
+        : await readLimited(c.req.raw, limits.maxBodyBytes, { timeoutMs: limits.bodyTimeoutMs });
       let deadline = now() + limits.timeoutMs;
       const asked = Number(c.req.header(DEADLINE_HEADER) ?? NaN);
       if (Number.isFinite(asked) && asked > 0) deadline = Math.min(deadline, asked);

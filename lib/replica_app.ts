@@ -45,8 +45,8 @@ export interface ReplicaDeps {
   name: string;
   /** Mutable readiness. */
   state: ReplicaState;
-  /** Request limits. */
-  limits: { maxBodyBytes: number; maxPixels: number; maxTopk: number };
+  /** Request limits (`bodyTimeoutMs`: longest body upload; absent: none). */
+  limits: { maxBodyBytes: number; maxPixels: number; maxTopk: number; bodyTimeoutMs?: number };
   /** Event log. */
   log: Logger;
   /** Epoch ms clock (deadlines). */
@@ -152,7 +152,9 @@ export function createApp(deps: ReplicaDeps): Hono {
     served(async (c, started) => {
       accepting();
       const deadline = parseDeadline(c.req.header(DEADLINE_HEADER), now());
-      const upload = await readPredictUpload(c.req.raw, limits.maxBodyBytes);
+      const upload = await readPredictUpload(c.req.raw, limits.maxBodyBytes, {
+        timeoutMs: limits.bodyTimeoutMs,
+      });
       const k = parseTopk(c.req.query("topk") ?? upload.topk, limits.maxTopk);
       const decodeStart = performance.now();
       const image = imageToTensor(upload.bytes, { maxPixels: limits.maxPixels });
@@ -184,7 +186,9 @@ export function createApp(deps: ReplicaDeps): Hono {
       }
       accepting();
       const deadline = parseDeadline(c.req.header(DEADLINE_HEADER), now());
-      const body = await readLimited(c.req.raw, limits.maxBodyBytes);
+      const body = await readLimited(c.req.raw, limits.maxBodyBytes, {
+        timeoutMs: limits.bodyTimeoutMs,
+      });
       const request = parseInferRequest(
         body,
         c.req.header("inference-header-content-length") ?? null,

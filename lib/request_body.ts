@@ -1,7 +1,9 @@
 /**
  * Reads a prediction request's image without trusting its size: a declared `Content-Length` over
  * the limit is refused before reading, and a streamed body is cut off as soon as it passes the
- * limit, so a huge upload never sits in memory whole.
+ * limit, so a huge upload never sits in memory whole. With `timeoutMs`, a body still incomplete
+ * after that long is refused with 408 (a slow-body client holds a handler at most that long;
+ * Deno's HTTP server has no body read timeout of its own).
  *
  * @module
  */
@@ -23,25 +25,74 @@ function tooLarge(limit: number, seen: string): HttpError {
   );
 }
 
-/** Reads the whole body, refusing with 413 past `limit` bytes. */
-export async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+/** Options of {@link readLimited}. */
+export interface ReadOptions {
+  /** Longest time for the whole body to arrive, ms (absent or 0: no limit). */
+  timeoutMs?: number;
+}
+
+/** A body that broke off (the client went away mid-upload) is the client's failure: 400. */
+function readFailed(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  return new HttpError(
+    400,
+    "malformed_request",
+    `request body could not be read: ${err instanceof Error ? err.message : err}`,
+  );
+}
+
+/**
+ * Resolves with `work`, or rejects with 408 when `timeoutMs` passes first; any other failure
+ * to read becomes a 400.
+ */
+function withDeadline<T>(work: Promise<T>, timeoutMs: number | undefined): Promise<T> {
+  if (!timeoutMs) return work.catch((err) => Promise.reject(readFailed(err)));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() =>
+      reject(
+        new HttpError(
+          408,
+          "body_timeout",
+          `request body not received within ${timeoutMs} ms`,
+        ),
+      ), timeoutMs);
+  });
+  return Promise.race([work, expired]).catch((err) => Promise.reject(readFailed(err)))
+    .finally(() => clearTimeout(timer));
+}
+
+/** Reads the whole body, refusing with 413 past `limit` bytes and 408 past `timeoutMs`. */
+export async function readLimited(
+  request: Request,
+  limit: number,
+  options: ReadOptions = {},
+): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > limit) throw tooLarge(limit, `${declared} bytes`);
   if (!request.body) return new Uint8Array(0);
   // A declared length within the limit is enforced by the HTTP server: read it in one go.
-  if (Number.isInteger(declared)) return new Uint8Array(await request.arrayBuffer());
+  if (Number.isInteger(declared)) {
+    return new Uint8Array(await withDeadline(request.arrayBuffer(), options.timeoutMs));
+  }
   const chunks: Uint8Array[] = [];
   let total = 0;
   const reader = request.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(limit, `over ${limit} bytes`);
+  const read = (async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > limit) throw tooLarge(limit, `over ${limit} bytes`);
+      chunks.push(value);
     }
-    chunks.push(value);
+  })();
+  try {
+    await withDeadline(read, options.timeoutMs);
+  } catch (err) {
+    await reader.cancel().catch(() => {});
+    read.catch(() => {});
+    throw err;
   }
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(total);
@@ -56,12 +107,16 @@ export async function readLimited(request: Request, limit: number): Promise<Uint
 /**
  * Extracts the image from a `/predict` request: multipart field `image` (the seed's contract) or
  * a raw `image/*` / `application/octet-stream` body. Errors: 400 (malformed multipart, no image),
- * 413 (over `limit`), 415 (another media type).
+ * 408 (body slower than `options.timeoutMs`), 413 (over `limit`), 415 (another media type).
  */
-export async function readPredictUpload(request: Request, limit: number): Promise<PredictUpload> {
+export async function readPredictUpload(
+  request: Request,
+  limit: number,
+  options: ReadOptions = {},
+): Promise<PredictUpload> {
   const type = (request.headers.get("content-type") ?? "").toLowerCase();
   if (type.startsWith("multipart/form-data")) {
-    const raw = await readLimited(request, limit);
+    const raw = await readLimited(request, limit, options);
     let form: FormData;
     try {
       form = await new Response(raw as Uint8Array<ArrayBuffer>, {
@@ -87,7 +142,7 @@ export async function readPredictUpload(request: Request, limit: number): Promis
     };
   }
   if (type === "" || type.startsWith("image/") || type.startsWith("application/octet-stream")) {
-    const bytes = await readLimited(request, limit);
+    const bytes = await readLimited(request, limit, options);
     if (bytes.length === 0) throw new HttpError(400, "missing_image", "request body is empty");
     return { bytes };
   }
