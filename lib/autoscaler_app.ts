@@ -7,6 +7,9 @@
  * - `POST /api/v1/evaluation?dry_run=` → runs one tick now (with `dry_run=true` nothing is scaled
  *   and no state is kept) → `{"targetReplicas", "target_replicas", "reason", "record"}`.
  * - Errors are `{"message", "code"}`; a `dry_run` that is not a boolean is 400.
+ * - With `apiAccess` (the running server always sets it), `/api/*` answers loopback callers only,
+ *   or, when `apiAccess.token` is set, callers sending `Authorization: Bearer TOKEN`; anyone
+ *   else gets 403. `/healthz`, `/metrics` and `/sd` stay open (probes, Prometheus).
  *
  * `GET /sd` is a Prometheus HTTP service-discovery endpoint (`http_sd_configs`) listing the
  * dispatchers and replicas the autoscaler knows, so a Prometheus can scrape replicas the local
@@ -140,8 +143,16 @@ export interface AutoscalerAppDeps {
   resource: string;
   /** Base URLs to advertise on `/sd` (absent: `/sd` lists none). */
   targets?: () => Promise<string[]>;
+  /** Guard of `/api/*`: loopback callers only, or the bearer token when set (absent: open). */
+  apiAccess?: { token: string };
   /** Epoch ms clock. */
   now?: () => number;
+}
+
+/** Whether `host` (a socket's remote address) is a loopback address. */
+export function isLoopbackAddress(host: string | undefined): boolean {
+  return host === "::1" || host?.startsWith("127.") === true ||
+    host?.startsWith("::ffff:127.") === true;
 }
 
 /** The autoscaler's Hono app. */
@@ -154,6 +165,20 @@ export function createApp(deps: AutoscalerAppDeps): Hono {
     async (c) =>
       c.text(await deps.registry.metrics(), 200, { "content-type": deps.registry.contentType }),
   );
+  const access = deps.apiAccess;
+  if (access) {
+    app.use("/api/*", async (c, next) => {
+      const remote = (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr;
+      const allowed = access.token
+        ? c.req.header("authorization") === `Bearer ${access.token}`
+        : isLoopbackAddress(remote?.hostname);
+      if (!allowed) {
+        const why = access.token ? "the CPA API needs the bearer token" : "loopback callers only";
+        return c.json({ message: why, code: 403 }, 403);
+      }
+      await next();
+    });
+  }
   app.get("/api/v1/metrics", async (c) => {
     const dryRun = parseDryRun(c.req.query("dry_run"));
     if (typeof dryRun === "string") return cpaError(c, 400, dryRun);

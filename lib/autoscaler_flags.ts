@@ -36,6 +36,7 @@ export const AUTOSCALER_FLAGS = {
   "window-s": num(60, 1, 3600, "rate window of the built-in scraper, seconds"),
   dispatcher: str("", "comma-separated dispatcher base URLs (admin API, scraping)"),
   "admin-token": str("", "bearer token of the dispatchers' admin API"),
+  "api-token": str("", "bearer token callers of /api/v1 must send (default: loopback only)"),
   actuator: {
     type: "string",
     default: "dry-run",

@@ -156,6 +156,7 @@ export async function run(
     registry,
     resource: o.actuator === "kubernetes" ? o.k8sDeployment : "replicas",
     targets: scrapeTargets,
+    apiAccess: { token: o.apiToken },
   });
   const server = Deno.serve({ hostname: o.host, port: o.port, onListen() {} }, app.fetch);
   const port = server.addr.port;
