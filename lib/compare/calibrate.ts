@@ -5,7 +5,10 @@
  * at once so the replica's batcher runs them as one batch: the batch's service time is the
  * `timing_ms.inference` the replica reports, the per-request overhead its decode + preprocess
  * time. Throughput per thread count is a closed loop of 16 clients for a few seconds against a
- * replica with that many threads.
+ * replica with that many threads; when it is below what the largest batch's inference time
+ * implies (decode, HTTP and JSON on the replica's main thread, and on a small machine the other
+ * processes), every batch time is scaled up to match it, so the simulated replica saturates
+ * where the real one does.
  *
  * @module
  */
@@ -66,6 +69,21 @@ async function throughput(url: string, body: Uint8Array, seconds: number, client
   return done / seconds;
 }
 
+/**
+ * How much slower the replica is end to end than its batch inference times imply: the largest
+ * batch's images per second over the measured closed-loop throughput (decode, HTTP and the
+ * other processes on the machine included), at least 1; 1 when no throughput was measured.
+ */
+export function throughputFactor(
+  samples: readonly BatchSamples[],
+  imagesPerSecond: number | undefined,
+): number {
+  if (!imagesPerSecond || samples.length === 0) return 1;
+  const largest = samples.reduce((a, b) => (b.size > a.size ? b : a));
+  const mean = largest.seconds.reduce((a, b) => a + b, 0) / largest.seconds.length;
+  return Math.max(1, largest.size / mean / imagesPerSecond);
+}
+
 /** Measures the replica (see the module doc) and returns the calibration. */
 export async function measureCalibration(options: CalibrateOptions = {}): Promise<Calibration> {
   const backend = options.backend ?? "native", threads = options.threads ?? 1;
@@ -114,10 +132,17 @@ export async function measureCalibration(options: CalibrateOptions = {}): Promis
   }
   decode.sort((a, b) => a - b);
   const overhead = decode[Math.floor(decode.length / 2)] ?? 0;
-  return calibrationFromSamples(samples, {
+  const measured = perThreads.find((p) => p.threads === threads)?.imagesPerSecond;
+  const factor = throughputFactor(samples, measured);
+  if (factor > 1) {
+    log(`calibrate: batch times × ${factor.toFixed(2)} to match ${measured} images/s end to end`);
+  }
+  const scaled = samples.map((s) => ({ size: s.size, seconds: s.seconds.map((x) => x * factor) }));
+  return calibrationFromSamples(scaled, {
     name: `measured-${backend}-${threads}t`,
     source: `compare calibrate on this machine, ${new Date().toISOString()}: ${backend} ` +
-      `onnxruntime, ${threads} thread(s), ${rounds} batches per size, 224x224 JPEG`,
+      `onnxruntime, ${threads} thread(s), ${rounds} batches per size, 224x224 JPEG` +
+      (factor > 1 ? `; batch times × ${factor.toFixed(2)} to the closed-loop throughput` : ""),
     requestOverheadSeconds: overhead,
     threads,
     cpuRequestMilli: 1000 * threads,

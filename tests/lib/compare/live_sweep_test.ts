@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { sweepFromRuns } from "../../../lib/compare/live_sweep.ts";
 import { parseKnobValues } from "../../../lib/compare/command.ts";
+import { throughputFactor } from "../../../lib/compare/calibrate.ts";
 import type { ReportRun } from "../../../lib/report/model.ts";
 import { summary } from "../../support/report_fixture.ts";
 
@@ -59,5 +60,21 @@ Deno.test("parseKnobValues", async (t) => {
   ];
   for (const [name, text, pattern] of bad) {
     await t.step(name, () => assert.throws(() => parseKnobValues(text), pattern));
+  }
+});
+
+Deno.test("throughputFactor", async (t) => {
+  const samples = [
+    { size: 1, seconds: [0.02, 0.02] },
+    { size: 8, seconds: [0.1, 0.1] }, // 80 images/s from inference alone
+  ];
+  const cases: [string, number | undefined, number][] = [
+    ["slower end to end", 40, 2],
+    ["as fast: no change", 80, 1],
+    ["faster: never below 1", 100, 1],
+    ["not measured", undefined, 1],
+  ];
+  for (const [name, ips, want] of cases) {
+    await t.step(name, () => assert.equal(throughputFactor(samples, ips), want));
   }
 });
