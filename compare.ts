@@ -21,6 +21,7 @@ import {
   type CompareOptions,
   parseKnobValues,
   parsePolicies,
+  parseSpecs,
   runCompare,
   summaryTable,
 } from "./lib/compare/command.ts";
@@ -68,6 +69,7 @@ export const FLAGS = {
   images: str("", "live: images to send (default synthetic 224x224 JPEGs)"),
   "traces-dir": str("traces", "directory of the scenarios' traces"),
   "knob-values": str("", 'with --sweep: knob values per policy, JSON {"hpa": [50, 80]}'),
+  specs: str("", 'spec fields per policy, JSON {"hpa": {"targetCPUUtilizationPercentage": 70}}'),
   rounds: num(30, "calibrate: batches per batch size", 2),
 } satisfies Record<string, Flag>;
 
@@ -80,6 +82,7 @@ function options(args: string[]): (CompareOptions & { rounds: number }) | "help"
   if (f === "help") return "help";
   try {
     parseKnobValues(f.knobValues);
+    parseSpecs(f.specs);
     return { ...f, mode: f.mode as "live" | "sim", policies: parsePolicies(f.policies) };
   } catch (err) {
     throw new UsageError((err as Error).message);

@@ -71,6 +71,8 @@ export interface CompareOptions {
   tracesDir: string;
   /** Knob values per policy for --sweep (JSON `{"hpa": [50, 80]}`; "" for the defaults). */
   knobValues: string;
+  /** Spec fields per policy, JSON `{"hpa": {"targetCPUUtilizationPercentage": 70}}` ("" none). */
+  specs: string;
   /** Aborts a live run (its processes are stopped). */
   signal?: AbortSignal;
 }
@@ -110,6 +112,29 @@ export function parseKnobValues(text: string): Partial<Record<PolicyName, number
     }
   }
   return value as Partial<Record<PolicyName, number[]>>;
+}
+
+/** Parses `--specs`; throws naming what is wrong. */
+export function parseSpecs(text: string): Partial<Record<PolicyName, Record<string, unknown>>> {
+  if (!text.trim()) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new RangeError(`--specs must be JSON like {"hpa": {"tolerance": 0.2}}: got ${text}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new RangeError(`--specs must be a JSON object: got ${text}`);
+  }
+  for (const [k, v] of Object.entries(value)) {
+    parsePolicies(k);
+    if (typeof v !== "object" || v === null || Array.isArray(v)) {
+      throw new RangeError(
+        `--specs ${k} must be an object of spec fields: got ${JSON.stringify(v)}`,
+      );
+    }
+  }
+  return value as Partial<Record<PolicyName, Record<string, unknown>>>;
 }
 
 /** Reads a calibration file, or returns `fallback` for "". */
@@ -153,6 +178,7 @@ export async function compareLive(
   const oracle = liveOracle(schedule, calibration, { sloSeconds, maxReplicas: o.max });
   progress(`live workload: ${schedule.description} (${schedule.counts.length} s)`);
   const liveOptions = {
+    specs: parseSpecs(o.specs),
     policies: o.policies,
     schedule,
     seed: o.seed,
@@ -219,6 +245,7 @@ export async function compareSim(
     policies: o.policies,
     sweep: o.sweep ? o.policies : [],
     knobValues: parseKnobValues(o.knobValues),
+    specs: parseSpecs(o.specs),
     seed: o.seed,
     sloSeconds: o.sloMs / 1000,
     calibration: cal,

@@ -12,6 +12,7 @@ import {
   compareLive,
   type CompareOptions,
   compareSim,
+  parseSpecs,
   readCalibration,
   summaryTable,
 } from "./command.ts";
@@ -99,6 +100,7 @@ export async function runValidate(
     : o.metrics as "scrape" | "prometheus";
   progress(`validate: ${schedule.description}, live then simulated (${calibration.name})`);
   const settings = {
+    specs: parseSpecs(o.specs),
     seed: o.seed,
     sloSeconds,
     intervalSeconds: o.interval,

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { parsePolicies, readCalibration, summaryTable } from "../../../lib/compare/command.ts";
+import {
+  parsePolicies,
+  parseSpecs,
+  readCalibration,
+  summaryTable,
+} from "../../../lib/compare/command.ts";
 import { gaugeValue, windowedQueries } from "../../../lib/compare/live_mode.ts";
 import {
   prometheusConfig,
@@ -105,5 +110,17 @@ Deno.test("startPrometheus", async (t) => {
     } finally {
       await p.stop();
     }
+  });
+});
+
+Deno.test("parseSpecs", async (t) => {
+  await t.step("empty", () => assert.deepEqual(parseSpecs(""), {}));
+  await t.step("fields", () => {
+    assert.deepEqual(parseSpecs('{"hpa": {"tolerance": 0.2}}'), { hpa: { tolerance: 0.2 } });
+  });
+  await t.step("not JSON", () => assert.throws(() => parseSpecs("x"), /must be JSON/));
+  await t.step("unknown policy", () => assert.throws(() => parseSpecs('{"y": {}}'), /got y/));
+  await t.step("not an object", () => {
+    assert.throws(() => parseSpecs('{"cpa": 1}'), /cpa must be an object of spec fields: got 1/);
   });
 });
