@@ -1,0 +1,225 @@
+/**
+ * Scenario 3, bad-input barrage: two native replicas behind a dispatcher take normal traffic at
+ * half their capacity; after a baseline window the bad-request corpus and thousands of seeded
+ * fuzz cases (lib/rng.ts seeds, e2e/fuzz.ts mutations of testdata/images) are sent through the
+ * dispatcher alongside the same normal traffic.
+ *
+ * Checks: every bad request gets a 4xx JSON error (fuzz cases the exact status the reference
+ * decoder implies), no 5xx and no broken connection, no process restarts, resident memory
+ * bounded, and (full run) normal traffic's p95 rises by at most 20% over the baseline. Mutants
+ * that still decode are valid images, not bad input: they are counted, and a sample is sent
+ * after the measurement to check they are served (200).
+ *
+ * @module
+ */
+import { initJpegCodec } from "../lib/image.ts";
+import { classify, type Expected, sendPaced } from "./barrage.ts";
+import { badRequests } from "./corpus.ts";
+import { generateCases, readSeeds } from "./fuzz.ts";
+import { latencyOf, probeCapacity, runLoad, startLoad } from "./load.ts";
+import { metricSum, quantile, round, scrape, sleep } from "./measure.ts";
+import { Report, type ScenarioOptions, type ScenarioResult } from "./scenario.ts";
+import { rssNow, RssSampler, startDispatcher, startReplicas } from "./setup.ts";
+import { Stack } from "./stack.ts";
+
+/** Parameters (reduced / full). */
+export interface BadInputParams {
+  /** Fuzz cases generated. */
+  fuzzCases: number;
+  /** Seed of the mutator. */
+  seed: number;
+  /** Baseline window, s (the full run measures one before and one after the barrage). */
+  baseS: number;
+  /** Barrage window, s. */
+  barrageS: number;
+  /** Bad requests in flight at most. */
+  concurrency: number;
+  /** Largest seed file, bytes. */
+  maxSeedBytes: number;
+}
+
+/** Reduced and full parameters. */
+export const BAD_INPUT_PARAMS: Record<"reduced" | "full", BadInputParams> = {
+  reduced: { fuzzCases: 600, seed: 9, baseS: 8, barrageS: 10, concurrency: 4, maxSeedBytes: 1e6 },
+  full: { fuzzCases: 5000, seed: 9, baseS: 45, barrageS: 60, concurrency: 4, maxSeedBytes: 1e6 },
+};
+
+/** Bound on any process's resident memory during the barrage, MiB. */
+export const RSS_BOUND_MIB = 1536;
+
+/** Runs the scenario. */
+export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
+  const p = BAD_INPUT_PARAMS[options.full ? "full" : "reduced"];
+  const report = new Report(
+    "badinput",
+    "bad-input corpus + seeded fuzz with normal traffic",
+    options,
+  );
+  const stack = new Stack();
+  try {
+    await initJpegCodec();
+    const seeds = await readSeeds("testdata/images", { maxBytes: p.maxSeedBytes });
+    const cases = generateCases(seeds, p.fuzzCases, p.seed);
+    const classified = await classify(cases);
+    const valid = await Deno.readFile("testdata/images/synthetic_224x224.png");
+    const corpus = (await badRequests("testdata/bad_inputs", valid))
+      .map((request): Expected => ({ request, expect: "4xx" }));
+    // corpus spread through the fuzz cases, twice over
+    const items: Expected[] = [...classified.bad];
+    for (const [i, c] of [...corpus, ...corpus].entries()) {
+      items.splice(Math.floor(((i + 0.5) * items.length) / (2 * corpus.length)), 0, c);
+    }
+    options.log(
+      `${cases.length} fuzz cases: ${classified.bad.length} bad, ${classified.decodable.length} ` +
+        `still decode; ${corpus.length} corpus requests`,
+    );
+    const replicas = await startReplicas(stack, 2);
+    const d = await startDispatcher(stack, replicas);
+    const endpoint = `${d.url}/predict`;
+    const pids = () => ({
+      dispatcher: d.pid,
+      ...Object.fromEntries(replicas.map((r) => [r.name, r.pid])),
+    });
+    const startTimes = await Promise.all(
+      replicas.map((r) => scrape(r.url).then((m) => metricSum(m, "process_start_time_seconds"))),
+    );
+    const cap = await probeCapacity(stack, endpoint, {
+      seconds: 4,
+      concurrency: 16,
+      dir: `${options.dir}/probe`,
+    });
+    const rate = round(Math.max(2, cap.rps * 0.5), 1);
+    options.log(`capacity ${round(cap.rps)} req/s; normal traffic ${rate} req/s`);
+    const normal = (name: string, seconds: number) => ({
+      endpoint,
+      rate,
+      seconds,
+      dir: `${options.dir}/${name}`,
+      seed: 7,
+    });
+    const base1 = await runLoad(stack, "baseline", normal("baseline", p.baseS));
+    const rssBefore = rssNow(pids());
+    const sampler = new RssSampler(pids);
+    const during = await startLoad(stack, "with-barrage", normal("with-barrage", p.barrageS));
+    await sleep(300); // the load tester's warm-up
+    const outcomes = await sendPaced(d.url, items, {
+      seconds: p.barrageS - 1,
+      concurrency: p.concurrency,
+    });
+    const withBarrage = await during.done;
+    sampler.stop();
+    const rssAfter = rssNow(pids());
+    const base2 = options.full
+      ? await runLoad(stack, "baseline-2", normal("baseline-2", p.baseS))
+      : undefined;
+    // mutants that still decode are valid images: a sample must be served
+    const sample = classified.decodable.slice(0, 10).map((c): Expected => ({
+      request: {
+        name: `decodable ${c.name}`,
+        path: "/predict",
+        method: "POST",
+        headers: { "content-type": c.contentType },
+        body: c.bytes,
+      },
+      expect: 200,
+    }));
+    const served = await sendPaced(d.url, sample, { seconds: 1, concurrency: 2 });
+
+    const codes: Record<string, number> = {};
+    for (const o of outcomes) codes[o.status] = (codes[o.status] ?? 0) + 1;
+    const not4xx = outcomes.filter((o) => o.status < 400 || o.status >= 500);
+    const fiveXX = outcomes.filter((o) => o.status >= 500);
+    const transport = outcomes.filter((o) => o.status === 0);
+    const mismatched = outcomes.filter((o) =>
+      typeof o.expect === "number" && o.status !== o.expect
+    );
+    const nonJson = outcomes.filter((o) =>
+      o.status >= 400 && o.code === undefined && o.status !== 0
+    );
+    const okRows = (rows: typeof base1.rows) => rows.filter((r) => r.status === 200);
+    const baseLat = latencyOf(okRows(base1.rows));
+    const base2Lat = base2 ? latencyOf(okRows(base2.rows)) : undefined;
+    const barrageLat = latencyOf(okRows(withBarrage.rows));
+    const baseP95 = base2Lat ? (baseLat.p95 + base2Lat.p95) / 2 : baseLat.p95;
+    const ratio = barrageLat.p95 / baseP95;
+    const normalFailed = [...base1.rows, ...withBarrage.rows, ...(base2?.rows ?? [])]
+      .filter((r) => r.error !== "dropped" && r.status !== 200).length;
+    const metrics = await Promise.all(replicas.map((r) => scrape(r.url)));
+    const after = metrics.map((m) => metricSum(m, "process_start_time_seconds"));
+    const replica5xx = metrics.reduce(
+      (n, m) => n + metricSum(m, "inference_requests_total", 'code="5'),
+      0,
+    );
+    const restarted = replicas.filter((r, i) => !r.alive || after[i] !== startTimes[i]).length +
+      (d.alive ? 0 : 1);
+    const peak = sampler.maxPeakMib();
+    report.set({
+      fuzz_cases: cases.length,
+      fuzz_bad: classified.bad.length,
+      fuzz_still_decodable: classified.decodable.length,
+      corpus_requests: corpus.length * 2,
+      bad_requests_sent: outcomes.length,
+      barrage_rps: round(outcomes.length / (p.barrageS - 1)),
+      codes: JSON.stringify(codes),
+      not_4xx: not4xx.length,
+      status_5xx: fiveXX.length,
+      transport_errors: transport.length,
+      reference_mismatches: mismatched.length,
+      reject_p50_ms: round(quantile(outcomes.map((o) => o.ms), 0.5)),
+      reject_p99_ms: round(quantile(outcomes.map((o) => o.ms), 0.99)),
+      normal_rps: rate,
+      normal_sent: base1.summary.requests.sent + withBarrage.summary.requests.sent +
+        (base2?.summary.requests.sent ?? 0),
+      normal_failures: normalFailed,
+      p95_baseline_ms: round(baseLat.p95),
+      p95_baseline2_ms: base2Lat ? round(base2Lat.p95) : null,
+      p95_with_barrage_ms: round(barrageLat.p95),
+      p95_ratio: round(ratio, 3),
+      rss_mib_before: JSON.stringify(rssBefore),
+      rss_mib_after: JSON.stringify(rssAfter),
+      rss_mib_peak: peak,
+      restarts: restarted,
+      decodable_sample_served: served.filter((o) => o.status === 200).length,
+    });
+    const show = (xs: typeof outcomes) =>
+      xs.slice(0, 5).map((o) => `${o.name}→${o.status}${o.error ? ` ${o.error}` : ""}`).join("; ");
+    report.check(
+      "every bad request gets a 4xx",
+      not4xx.length === 0,
+      `${outcomes.length - not4xx.length}/${outcomes.length} 4xx ${show(not4xx)}`,
+    );
+    report.check(
+      "no 5xx, no broken connection",
+      fiveXX.length === 0 && transport.length === 0 && replica5xx === 0,
+      `${fiveXX.length} 5xx, ${transport.length} transport errors, replicas' 5xx ${replica5xx}`,
+    );
+    report.check(
+      "fuzz answers match the reference decoder; errors are JSON",
+      mismatched.length === 0 && nonJson.length === 0,
+      `${mismatched.length} mismatches ${show(mismatched)}; ${nonJson.length} non-JSON`,
+    );
+    report.check("no process restarts", restarted === 0, `${restarted} restarted`);
+    report.check(
+      `RSS bounded (< ${RSS_BOUND_MIB} MiB)`,
+      peak < RSS_BOUND_MIB,
+      `peak ${peak} MiB; before ${JSON.stringify(rssBefore)} after ${JSON.stringify(rssAfter)}`,
+    );
+    report.check("normal requests all served", normalFailed === 0, `${normalFailed} failed`);
+    report.check(
+      "still-decodable mutants are served",
+      served.every((o) => o.status === 200),
+      `${served.filter((o) => o.status === 200).length}/${served.length} → 200`,
+    );
+    report.check(
+      "normal p95 rises by at most 20%",
+      ratio <= 1.2,
+      `baseline ${round(baseP95)} ms, with barrage ${round(barrageLat.p95)} ms (×${
+        round(ratio, 2)
+      })`,
+      true,
+    );
+  } finally {
+    await stack.close();
+  }
+  return report.result();
+}

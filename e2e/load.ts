@@ -1,0 +1,201 @@
+/**
+ * Load for the e2e scenarios: `loadtest.ts` run as a real process (`--json --out DIR`), its
+ * summary and per-request rows read back, and a closed-loop capacity probe built on it.
+ *
+ * @module
+ */
+import type { Summary } from "../lib/load_summary.ts";
+import { quantile } from "./measure.ts";
+import type { Proc, Stack } from "./stack.ts";
+
+/** A constant-rate load. */
+export interface LoadSpec {
+  /** Target URL, e.g. `http://127.0.0.1:PORT/predict`. */
+  endpoint: string;
+  /** Requests per second (fractions are rounded per second by the workload). */
+  rate: number;
+  /** Seconds. */
+  seconds: number;
+  /** Directory for requests.csv / summary.json. */
+  dir: string;
+  /** Synthetic JPEG size (default 224x224). */
+  synthetic?: string;
+  /** Requests outstanding beyond which new ones are dropped (default 2000). */
+  maxInflight?: number;
+  /** Requests on the wire at once (default: no limit). */
+  connections?: number;
+  /** Per-request timeout, ms (default 30 000). */
+  timeoutMs?: number;
+  /** Seed (default 42). */
+  seed?: number;
+  /** Unrecorded warm-up requests (default 8). */
+  warmup?: number;
+}
+
+/** One line of requests.csv. */
+export interface RequestRow {
+  /** Scheduled time, ms from the start. */
+  scheduled: number;
+  /** Sent, ms (NaN when dropped). */
+  sent: number;
+  /** Done, ms (NaN when dropped). */
+  done: number;
+  /** HTTP status (0: no response). */
+  status: number;
+  /** Corrected latency (done − scheduled), ms. */
+  latency: number;
+  /** Uncorrected latency (done − sent), ms. */
+  uncorrected: number;
+  /** Transport error or `dropped`. */
+  error: string;
+}
+
+/** What a load run produced. */
+export interface LoadResult {
+  /** summary.json. */
+  summary: Summary;
+  /** requests.csv. */
+  rows: RequestRow[];
+}
+
+/** A running load process. */
+export interface RunningLoad {
+  /** The process. */
+  proc: Proc;
+  /** Resolves when it has finished and its output is read. */
+  done: Promise<LoadResult>;
+}
+
+function parseRows(csv: string): RequestRow[] {
+  const rows: RequestRow[] = [];
+  for (const line of csv.split("\n").slice(1)) {
+    if (!line) continue;
+    const f = line.split(",");
+    rows.push({
+      scheduled: Number(f[1]),
+      sent: f[2] === "" ? NaN : Number(f[2]),
+      done: f[3] === "" ? NaN : Number(f[3]),
+      status: Number(f[4]),
+      latency: f[5] === "" ? NaN : Number(f[5]),
+      uncorrected: f[6] === "" ? NaN : Number(f[6]),
+      error: f.slice(8).join(","),
+    });
+  }
+  return rows;
+}
+
+/** Starts `loadtest.ts` for `spec`; `done` resolves with its summary and rows. */
+export async function startLoad(stack: Stack, name: string, spec: LoadSpec): Promise<RunningLoad> {
+  await Deno.mkdir(spec.dir, { recursive: true });
+  const seconds = Math.max(1, Math.round(spec.seconds));
+  const args = [
+    `--endpoint=${spec.endpoint}`,
+    `--shape=constant:rate=${spec.rate}`,
+    `--duration=${seconds}`,
+    `--synthetic=${spec.synthetic ?? "224x224"}`,
+    `--max-inflight=${spec.maxInflight ?? 2000}`,
+    `--timeout-ms=${spec.timeoutMs ?? 30_000}`,
+    `--seed=${spec.seed ?? 42}`,
+    `--warmup=${spec.warmup ?? 8}`,
+    `--out=${spec.dir}`,
+    "--json",
+    "--quiet",
+  ];
+  if (spec.connections) args.push(`--connections=${spec.connections}`);
+  const proc = await stack.script(name, "loadtest.ts", args, { readyEvent: "" });
+  const done = proc.exited.then(async (status) => {
+    if (status.code !== 0) {
+      throw new Error(`loadtest ${name} exited ${status.code}: ${JSON.stringify(proc.logs)}`);
+    }
+    const summary = JSON.parse(await Deno.readTextFile(`${spec.dir}/summary.json`)) as Summary;
+    const rows = parseRows(await Deno.readTextFile(`${spec.dir}/requests.csv`));
+    return { summary, rows };
+  });
+  done.catch(() => {}); // a caller that never awaits it (a failed scenario) is not a crash
+  return { proc, done };
+}
+
+/** Runs a load to the end. */
+export async function runLoad(stack: Stack, name: string, spec: LoadSpec): Promise<LoadResult> {
+  return await (await startLoad(stack, name, spec)).done;
+}
+
+/** Latency figures of a set of rows, ms. */
+export interface LatencyFigures {
+  /** Rows counted. */
+  count: number;
+  /** Median. */
+  p50: number;
+  /** 95th percentile. */
+  p95: number;
+  /** 99th percentile. */
+  p99: number;
+  /** Largest. */
+  max: number;
+}
+
+/** Percentiles of `pick(row)` over `rows` (NaN values skipped). */
+export function latencyOf(
+  rows: RequestRow[],
+  pick: (r: RequestRow) => number = (r) => r.latency,
+): LatencyFigures {
+  const values = rows.map(pick).filter((x) => Number.isFinite(x));
+  return {
+    count: values.length,
+    p50: quantile(values, 0.5),
+    p95: quantile(values, 0.95),
+    p99: quantile(values, 0.99),
+    max: values.length ? Math.max(...values) : NaN,
+  };
+}
+
+/** Counts of rows by status (`dropped` and transport errors under their error name). */
+export function statusCounts(rows: RequestRow[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of rows) {
+    const key = r.error === "dropped" ? "dropped" : r.status === 0 ? r.error || "0" : r.status;
+    out[key] = (out[key] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** What the capacity probe measured. */
+export interface Capacity {
+  /** Completed 200s per second. */
+  rps: number;
+  /** Uncorrected latency of the probe's answers, ms. */
+  p50: number;
+  /** 95th percentile, ms. */
+  p95: number;
+}
+
+/**
+ * Closed-loop capacity: `concurrency` requests on the wire at all times (the load tester with
+ * `--max-inflight` = `--connections` = concurrency at a rate far above capacity, so new requests
+ * are dropped client-side while all are busy) for `seconds`; capacity is the 200s per second
+ * over the middle of the run.
+ */
+export async function probeCapacity(
+  stack: Stack,
+  endpoint: string,
+  options: { seconds: number; concurrency: number; dir: string; synthetic?: string },
+): Promise<Capacity> {
+  const { rows } = await runLoad(stack, "capacity-probe", {
+    endpoint,
+    rate: 400,
+    seconds: options.seconds,
+    dir: options.dir,
+    synthetic: options.synthetic,
+    maxInflight: options.concurrency,
+    connections: options.concurrency,
+    warmup: options.concurrency,
+  });
+  const ok = rows.filter((r) => r.status === 200);
+  // Skip the first second (connections, JIT) when the run is long enough.
+  const from = options.seconds >= 4 ? 1000 : 0;
+  const to = options.seconds * 1000;
+  const inWindow = ok.filter((r) => r.done >= from && r.done < to);
+  const rps = inWindow.length / ((to - from) / 1000);
+  const lat = latencyOf(ok, (r) => r.uncorrected);
+  return { rps, p50: lat.p50, p95: lat.p95 };
+}
