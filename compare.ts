@@ -53,7 +53,7 @@ export const FLAGS = {
   duration: num(0, "seconds of workload (0: scenario length in sim, 90 s live)"),
   scale: num(1, "sim: multiply the scenario's rates", 0.001),
   calibration: str("", "calibration JSON (compare calibrate); default built-in k8s-1cpu"),
-  "peak-rps": num(40, "live: peak request rate of the machine-scaled workload", 0.1),
+  "peak-rps": num(30, "live: peak request rate of the machine-scaled workload", 0.1),
   interval: num(5, "live: autoscaler period, seconds", 0.5),
   "window-s": num(15, "live: metric rate window, seconds", 2),
   min: num(1, "live: fewest replicas", 1),
