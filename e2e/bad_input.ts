@@ -40,7 +40,7 @@ export interface BadInputParams {
 
 /** Reduced and full parameters. */
 export const BAD_INPUT_PARAMS: Record<"reduced" | "full", BadInputParams> = {
-  reduced: { fuzzCases: 600, seed: 9, baseS: 8, barrageS: 10, concurrency: 4, maxSeedBytes: 1e6 },
+  reduced: { fuzzCases: 500, seed: 9, baseS: 6, barrageS: 9, concurrency: 4, maxSeedBytes: 1e6 },
   full: { fuzzCases: 5000, seed: 9, baseS: 45, barrageS: 60, concurrency: 4, maxSeedBytes: 1e6 },
 };
 
@@ -83,10 +83,9 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     const startTimes = await Promise.all(
       replicas.map((r) => scrape(r.url).then((m) => metricSum(m, "process_start_time_seconds"))),
     );
-    const cap = await probeCapacity(stack, endpoint, {
+    const cap = await probeCapacity(endpoint, {
       seconds: 4,
       concurrency: 16,
-      dir: `${options.dir}/probe`,
     });
     const rate = round(Math.max(2, cap.rps * 0.5), 1);
     options.log(`capacity ${round(cap.rps)} req/s; normal traffic ${rate} req/s`);

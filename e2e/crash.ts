@@ -25,8 +25,10 @@ import { Stack } from "./stack.ts";
 export interface CrashParams {
   /** Capacity probe length, s. */
   probeS: number;
-  /** Load length, s. */
+  /** Longest load, s: it is interrupted once the kills are done and the stack has recovered. */
   loadS: number;
+  /** Seconds of load after the last replacement (and before the first kill). */
+  settleS: number;
   /** Replicas killed (one at a time). */
   kills: number;
   /** Share of capacity offered. */
@@ -35,8 +37,8 @@ export interface CrashParams {
 
 /** Reduced and full parameters. */
 export const CRASH_PARAMS: Record<"reduced" | "full", CrashParams> = {
-  reduced: { probeS: 4, loadS: 30, kills: 2, loadFraction: 0.7 },
-  full: { probeS: 8, loadS: 90, kills: 4, loadFraction: 0.7 },
+  reduced: { probeS: 3, loadS: 90, settleS: 3, kills: 2, loadFraction: 0.7 },
+  full: { probeS: 8, loadS: 240, settleS: 10, kills: 4, loadFraction: 0.7 },
 };
 
 const REPLICAS = 2;
@@ -69,13 +71,12 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     ]);
     await waitReady(d.url, REPLICAS, 120_000);
     const endpoint = `${d.url}/predict`;
-    const cap = await probeCapacity(stack, endpoint, {
+    const cap = await probeCapacity(endpoint, {
       seconds: p.probeS,
       concurrency: 16,
-      dir: `${options.dir}/probe`,
     });
     const rate = round(Math.max(2, cap.rps * p.loadFraction), 1);
-    options.log(`capacity ${round(cap.rps)} req/s; offering ${rate} req/s for ${p.loadS} s`);
+    options.log(`capacity ${round(cap.rps)} req/s; offering ${rate} req/s`);
     const rssBefore = rssNow({ dispatcher: d.pid, autoscaler: a.pid });
     const load = await startLoad(stack, "load", {
       endpoint,
@@ -85,9 +86,9 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     });
     const t0 = performance.now();
     const kills: { at_s: number; replaced_s: number | null; url: string }[] = [];
-    await sleep(3000);
+    await sleep(p.settleS * 1000);
     for (let k = 0; k < p.kills; k++) {
-      if ((performance.now() - t0) / 1000 > p.loadS - 8) break; // leave time to recover
+      if ((performance.now() - t0) / 1000 > p.loadS - 30) break; // leave time to recover
       const victims = replicaChildren(a.pid).sort((x, y) => x - y);
       if (victims.length === 0) break;
       const pid = victims[0];
@@ -107,11 +108,13 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
         options.log(`replacement of ${url} not ready: ${(err as Error).message}`);
       }
       kills.push({ at_s: round((at - t0) / 1000), replaced_s: replaced, url });
-      await sleep(2000);
+      await sleep(p.settleS * 1000);
     }
+    load.proc.signal("SIGINT"); // the load tester stops its schedule and reports
     const { summary, rows } = await load.done;
     const metrics = await scrape(d.url);
-    const recorded = rows.filter((r) => r.error !== "dropped");
+    // requests cut off by the interrupt at the end are not the stack's failures
+    const recorded = rows.filter((r) => r.error !== "dropped" && r.error !== "aborted");
     const failed = recorded.filter((r) => r.status < 200 || r.status >= 300);
     const firstKill = kills.length ? kills[0].at_s * 1000 : Infinity;
     const lat = latencyOf(recorded.filter((r) => r.status === 200));
@@ -122,6 +125,7 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       capacity_rps: round(cap.rps),
       offered_rps: rate,
       requests_sent: summary.requests.sent,
+      cut_off_at_end: rows.filter((r) => r.error === "aborted").length,
       ok: summary.requests.ok,
       failures: failed.length,
       dropped: summary.requests.dropped,

@@ -1,10 +1,12 @@
 /**
  * Load for the e2e scenarios: `loadtest.ts` run as a real process (`--json --out DIR`), its
- * summary and per-request rows read back, and a closed-loop capacity probe built on it.
+ * summary and per-request rows read back, and a closed-loop capacity probe with the same bodies.
  *
  * @module
  */
 import type { Summary } from "../lib/load_summary.ts";
+import { buildPayload, parseSize, syntheticJpeg } from "../lib/load_payload.ts";
+import { createRng } from "../lib/rng.ts";
 import { quantile } from "./measure.ts";
 import type { Proc, Stack } from "./stack.ts";
 
@@ -163,39 +165,55 @@ export function statusCounts(rows: RequestRow[]): Record<string, number> {
 export interface Capacity {
   /** Completed 200s per second. */
   rps: number;
-  /** Uncorrected latency of the probe's answers, ms. */
+  /** Latency of the probe's answers, ms. */
   p50: number;
   /** 95th percentile, ms. */
   p95: number;
 }
 
 /**
- * Closed-loop capacity: `concurrency` requests on the wire at all times (the load tester with
- * `--max-inflight` = `--connections` = concurrency at a rate far above capacity, so new requests
- * are dropped client-side while all are busy) for `seconds`; capacity is the 200s per second
- * over the middle of the run.
+ * Closed-loop capacity: `concurrency` clients in this process, each sending its next request as
+ * soon as the previous one is answered, for `seconds` (the first second is a warm-up, not
+ * counted). The bodies are the load tester's: seeded synthetic JPEGs as multipart.
  */
 export async function probeCapacity(
-  stack: Stack,
   endpoint: string,
-  options: { seconds: number; concurrency: number; dir: string; synthetic?: string },
+  options: { seconds: number; concurrency: number; synthetic?: string; seed?: number },
 ): Promise<Capacity> {
-  const { rows } = await runLoad(stack, "capacity-probe", {
-    endpoint,
-    rate: 400,
-    seconds: options.seconds,
-    dir: options.dir,
-    synthetic: options.synthetic,
-    maxInflight: options.concurrency,
-    connections: options.concurrency,
-    warmup: options.concurrency,
-  });
-  const ok = rows.filter((r) => r.status === 200);
-  // Skip the first second (connections, JIT) when the run is long enough.
-  const from = options.seconds >= 4 ? 1000 : 0;
-  const to = options.seconds * 1000;
-  const inWindow = ok.filter((r) => r.done >= from && r.done < to);
-  const rps = inWindow.length / ((to - from) / 1000);
-  const lat = latencyOf(ok, (r) => r.uncorrected);
-  return { rps, p50: lat.p50, p95: lat.p95 };
+  const { width, height } = parseSize(options.synthetic ?? "224x224");
+  const rng = createRng(((options.seed ?? 42) + 1) >>> 0);
+  const payloads = Array.from(
+    { length: 4 },
+    (_, i) => buildPayload(syntheticJpeg(width, height, rng, `synthetic_${i}.jpg`), "multipart"),
+  );
+  const client = Deno.createHttpClient({ poolMaxIdlePerHost: options.concurrency });
+  const warmUntil = performance.now() + 1000;
+  const until = warmUntil + options.seconds * 1000;
+  const latencies: number[] = [];
+  let ok = 0;
+  await Promise.all(Array.from({ length: options.concurrency }, async (_, k) => {
+    for (let i = k; performance.now() < until; i += options.concurrency) {
+      const payload = payloads[i % payloads.length];
+      const t0 = performance.now();
+      const res = await fetch(endpoint, {
+        method: "POST",
+        body: payload.body,
+        headers: { "content-type": payload.contentType },
+        client,
+        signal: AbortSignal.timeout(30_000),
+      }).catch(() => undefined);
+      await res?.body?.cancel();
+      const t1 = performance.now();
+      if (res?.status === 200 && t0 >= warmUntil && t1 <= until) {
+        ok++;
+        latencies.push(t1 - t0);
+      }
+    }
+  }));
+  client.close();
+  return {
+    rps: ok / options.seconds,
+    p50: quantile(latencies, 0.5),
+    p95: quantile(latencies, 0.95),
+  };
 }

@@ -14,7 +14,7 @@
  */
 import { startLoad, statusCounts } from "./load.ts";
 import { readyReplicas, round, sleep, waitUntil } from "./measure.ts";
-import { startE2ePrometheus } from "./prometheus.ts";
+import { hasPrometheus, startE2ePrometheus } from "./prometheus.ts";
 import { Report, type ScenarioOptions, type ScenarioResult } from "./scenario.ts";
 import { rssNow, waitReady } from "./setup.ts";
 import { freePort, Stack } from "./stack.ts";
@@ -33,7 +33,7 @@ export interface OutageParams {
 
 /** Reduced and full parameters. */
 export const OUTAGE_PARAMS: Record<"reduced" | "full", OutageParams> = {
-  reduced: { beforeS: 5, outageS: 10, afterS: 6, rate: 4 },
+  reduced: { beforeS: 4, outageS: 8, afterS: 3, rate: 4 },
   full: { beforeS: 20, outageS: 60, afterS: 20, rate: 5 },
 };
 
@@ -57,6 +57,7 @@ async function decisions(path: string): Promise<Decision[]> {
 export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   const p = OUTAGE_PARAMS[options.full ? "full" : "reduced"];
   const report = new Report("prometheus", "Prometheus outage: hold, log, resume", options);
+  if (!(await hasPrometheus())) return report.result("no prometheus binary on PATH");
   const stack = new Stack();
   const log = `${options.dir}/decisions.jsonl`;
   await Deno.remove(log).catch(() => {});

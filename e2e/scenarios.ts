@@ -5,8 +5,10 @@
  */
 import * as badinput from "./bad_input.ts";
 import * as crash from "./crash.ts";
+import * as overload from "./overload.ts";
 import * as prometheus from "./prometheus_outage.ts";
 import * as slowclients from "./slow_clients.ts";
+import * as soak from "./soak.ts";
 import type { Scenario } from "./scenario.ts";
 
 /** A registered scenario. */
@@ -23,6 +25,8 @@ export const SCENARIOS = {
   prometheus: { run: prometheus.run },
   badinput: { run: badinput.run },
   slowclients: { run: slowclients.run },
+  overload: { run: overload.run },
+  soak: { run: soak.run, fullOnly: true },
 } satisfies Record<string, ScenarioEntry>;
 
 /** A scenario id. */

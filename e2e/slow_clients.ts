@@ -49,7 +49,7 @@ export interface SlowParams {
 
 /** Reduced and full parameters. */
 export const SLOW_PARAMS: Record<"reduced" | "full", SlowParams> = {
-  reduced: { baseS: 6, attackS: 10, slowloris: 200, idle: 300, slowBodies: 30 },
+  reduced: { baseS: 5, attackS: 8, slowloris: 200, idle: 300, slowBodies: 30 },
   full: { baseS: 30, attackS: 60, slowloris: 1000, idle: 2000, slowBodies: 100 },
 };
 
@@ -97,10 +97,9 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       dispatcher: d.pid,
       ...Object.fromEntries(replicas.map((r) => [r.name, r.pid])),
     });
-    const cap = await probeCapacity(stack, endpoint, {
+    const cap = await probeCapacity(endpoint, {
       seconds: 3,
       concurrency: 16,
-      dir: `${options.dir}/probe`,
     });
     const rate = round(Math.max(2, cap.rps * 0.4), 1);
     const normal = (name: string, seconds: number) => ({
