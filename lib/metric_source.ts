@@ -77,10 +77,16 @@ export interface Queries {
   targetsDown: string;
 }
 
-/** The default queries (the issue's): 1 m rate windows, sums over every instance. */
+/**
+ * The default queries: 1 m rate windows, sums over every instance. The p95 is the users' latency,
+ * measured by the dispatchers (queue wait + replica), over every answer but client errors and 429s:
+ * the replicas' own `inference_latency_seconds` leaves out the dispatcher queue, where requests
+ * wait once every replica is at its in-flight cap, so a latency policy fed with it never sees the
+ * overload it should react to (the replica p95 is still one `--queries` override away).
+ */
 export const DEFAULT_QUERIES: Queries = {
   p95LatencySeconds:
-    "histogram_quantile(0.95, sum(rate(inference_latency_seconds_bucket[1m])) by (le))",
+    'histogram_quantile(0.95, sum(rate(dispatcher_request_duration_seconds_bucket{code!~"4.."}[1m])) by (le))',
   arrivalRatePerSecond: "sum(rate(dispatcher_enqueued_requests_total[1m]))",
   throughputPerSecond: 'sum(rate(inference_requests_total{code="200"}[1m]))',
   queueLength: "sum(dispatcher_queue_length)",
@@ -198,7 +204,8 @@ export function createScrapeSource(options: ScrapeSourceOptions): MetricSource {
         if (value === undefined) reading.missing.push(field);
         else if (!Number.isNaN(value)) reading.values[field] = value;
       };
-      const buckets = store.rate("inference_latency_seconds_bucket", windowS, now);
+      const buckets = store.rate("dispatcher_request_duration_seconds_bucket", windowS, now)
+        .filter((b) => !(b.labels.code ?? "").startsWith("4"));
       set(
         "p95LatencySeconds",
         buckets.length === 0 ? undefined : quantileOfBucketRates(q, buckets),
