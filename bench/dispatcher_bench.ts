@@ -26,7 +26,9 @@ async function run(cmd: string, args: string[]): Promise<string> {
   return text;
 }
 
+/** Requests/s of wrk against `url`, after a 6 s warm-up run (V8 tiers the relay up for seconds). */
 async function wrk(url: string, seconds: number, script: string): Promise<number> {
+  await run("wrk", ["-t1", "-c32", "-d6s", "-s", script, url]);
   const text = await run("wrk", ["-t1", "-c32", `-d${seconds}s`, "-s", script, url]);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(text);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text);
