@@ -95,6 +95,10 @@ export const cpaSpec: z.ZodType<CpaSpec, unknown> = checked(z.strictObject({
   serviceTimeSeconds: positive.optional(),
   learnServiceRate: z.boolean().default(CPA_DEFAULTS.learnServiceRate),
   learningRate: z.number().positive().max(1).default(CPA_DEFAULTS.learningRate),
+  settleSeconds: seconds.default(CPA_DEFAULTS.settleSeconds),
+  forecastSeconds: seconds.default(CPA_DEFAULTS.forecastSeconds),
+  rateWindowSeconds: positive.default(CPA_DEFAULTS.rateWindowSeconds),
+  maxForecastFactor: z.number().min(1).default(CPA_DEFAULTS.maxForecastFactor),
   drainSeconds: positive.default(CPA_DEFAULTS.drainSeconds),
   maxCorrection: z.number().min(1).default(CPA_DEFAULTS.maxCorrection),
   correctionHalfLifeSeconds: positive.default(CPA_DEFAULTS.correctionHalfLifeSeconds),
@@ -173,6 +177,11 @@ export const cpaState: z.ZodType<CpaState, unknown> = z.strictObject({
   serviceRate: positive.nullable(),
   slowdown: z.number().min(1),
   updatedAt: z.number().nullable(),
+  // absent in a state saved before the forecast and the settle rule: read as fresh
+  arrivalRate: z.number().min(0).nullable().default(null),
+  riseFrom: z.strictObject({ at: z.number(), rate: z.number().min(0) }).nullable().default(null),
+  ready: count.nullable().default(null),
+  readySince: z.number().nullable().default(null),
 });
 
 /** `kpa` state. */
