@@ -27,7 +27,11 @@ export const SWEEP_KNOBS: Readonly<Record<PolicyName, Knob>> = Object.freeze({
     values: [30, 40, 50, 60, 70, 80, 90],
     defaultValue: 50,
   },
-  "cpa": { key: "headroom", values: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6], defaultValue: 0.2 },
+  "cpa": {
+    key: "headroom",
+    values: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75],
+    defaultValue: 0.2,
+  },
   "cpa-seed": { key: "targetLatencySeconds", values: [0.125, 0.25, 0.5, 1], defaultValue: 0.5 },
   "kpa": {
     key: "targetConcurrencyPerReplica",
