@@ -114,6 +114,11 @@ if (import.meta.main) {
     cpus: navigator.hardwareConcurrency,
     deno: Deno.version.deno,
     date: new Date().toISOString(),
+    // Figures from a shared machine: the load average says how much else was running.
+    loadavg_at_start: await Deno.readTextFile("/proc/loadavg").then(
+      (t) => t.split(" ").slice(0, 3).join(" "),
+      () => "unknown",
+    ),
   };
   for (const name of names) {
     console.error(`bench: ${name} ...`);
