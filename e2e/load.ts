@@ -32,6 +32,8 @@ export interface LoadSpec {
   seed?: number;
   /** Unrecorded warm-up requests (default 8). */
   warmup?: number;
+  /** Progress lines every second instead of none (needed for {@link RunningLoad.started}). */
+  progress?: boolean;
 }
 
 /** One line of requests.csv. */
@@ -66,6 +68,12 @@ export interface RunningLoad {
   proc: Proc;
   /** Resolves when it has finished and its output is read. */
   done: Promise<LoadResult>;
+  /**
+   * With `progress`: resolves with the time of the schedule's start in this process's
+   * `performance.now()` clock (from the first progress line, which says how long after the
+   * start it was written), so rows' `scheduled` times can be placed on this timeline.
+   */
+  started: Promise<number>;
 }
 
 function parseRows(csv: string): RequestRow[] {
@@ -101,7 +109,7 @@ export async function startLoad(stack: Stack, name: string, spec: LoadSpec): Pro
     `--warmup=${spec.warmup ?? 8}`,
     `--out=${spec.dir}`,
     "--json",
-    "--quiet",
+    ...(spec.progress ? ["--progress-interval=1"] : ["--quiet"]),
   ];
   if (spec.connections) args.push(`--connections=${spec.connections}`);
   const proc = await stack.script(name, "loadtest.ts", args, { readyEvent: "" });
@@ -114,7 +122,13 @@ export async function startLoad(stack: Stack, name: string, spec: LoadSpec): Pro
     return { summary, rows };
   });
   done.catch(() => {}); // a caller that never awaits it (a failed scenario) is not a crash
-  return { proc, done };
+  // a progress line starts with the seconds elapsed since the schedule's start: "[1.0s/60s] ..."
+  const progressLine = (e: Record<string, unknown>) =>
+    typeof e.raw === "string" && /^\[\d+\.\ds\//.test(e.raw);
+  const started = proc.waitLog(progressLine, 120_000)
+    .then((e) => (e._t as number) - 1000 * parseFloat((e.raw as string).slice(1)));
+  started.catch(() => {});
+  return { proc, done, started };
 }
 
 /** Runs a load to the end. */

@@ -8,7 +8,10 @@
  * @module
  */
 
-/** A JSON log line of a started process (or `{raw}` for a line that is not JSON). */
+/**
+ * A JSON log line of a started process (or `{raw}` for a line that is not JSON), with `_t`, the
+ * `performance.now()` of this process when the line arrived.
+ */
 export type LogEntry = Record<string, unknown>;
 
 /** A started process. */
@@ -115,6 +118,7 @@ export async function spawnProc(
         } catch {
           entry = { raw: line };
         }
+        entry._t = performance.now();
         if (entry.event === "listening" && typeof entry.port === "number" && !port) {
           port = entry.port;
         }
