@@ -20,6 +20,16 @@ export function rssBytes(pid: number): number | undefined {
   }
 }
 
+/** CPU time (user + system) `pid` has used, seconds, or undefined when it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
 /** Direct children of `pid` (every thread's `children` list). */
 export function childPids(pid: number): number[] {
   const out = new Set<number>();
