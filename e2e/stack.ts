@@ -2,8 +2,8 @@
  * The e2e stack launcher: real processes on loopback, each in its own process group, so that a
  * process and everything it started (the autoscaler's replicas) are stopped together, and a
  * {@link Stack} that tears everything down in reverse order: SIGTERM, a grace period, then
- * SIGKILL to the whole group. Every live group is also killed when the e2e process unloads, so
- * a failed scenario leaks no process.
+ * SIGKILL to the whole group. Every live group is also killed when the e2e process unloads or
+ * dies of an uncaught error, so a failed scenario leaks no process.
  *
  * @module
  */
@@ -59,6 +59,10 @@ function hookUnload(): void {
   if (unloadHooked) return;
   unloadHooked = true;
   globalThis.addEventListener("unload", killAllGroups);
+  // An uncaught error ends the process without "unload": kill the groups first (the error
+  // still ends the process, since these listeners do not prevent it).
+  globalThis.addEventListener("error", killAllGroups);
+  globalThis.addEventListener("unhandledrejection", killAllGroups);
 }
 
 /** Options of {@link spawnProc}. */
