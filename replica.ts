@@ -3,13 +3,15 @@
  *
  * `deno task replica --port 6000 --backend wasm|native --threads N --model PATH --max-batch 8
  * --batch-delay-ms 2 --queue 64`; every flag is also an environment variable (`REPLICA_PORT`,
- * ...). The model runs in a worker so health checks and metrics answer while it computes.
+ * ...). The model runs in a worker and images decode in a pool of workers (`--decode-workers`),
+ * so health checks and metrics answer while the replica computes.
  * SIGTERM: readiness turns 503 at once, queued and in-flight requests finish (bounded by
  * `--grace-s`), then the process exits 0.
  *
  * @module
  */
 import { Batcher } from "./lib/batcher.ts";
+import { createDecodePool, type ImageDecoder, inProcessDecoder } from "./lib/decode_pool.ts";
 import { initJpegCodec } from "./lib/image.ts";
 import type { Flags } from "./lib/cli.ts";
 import { serveMain, withinGrace } from "./lib/main.ts";
@@ -103,6 +105,14 @@ export const REPLICA_FLAGS = {
     integer: true,
     help: "largest topk",
   },
+  "decode-workers": {
+    type: "number",
+    default: 1,
+    min: 0,
+    max: 64,
+    integer: true,
+    help: "image decoding workers (0 = decode on the HTTP thread)",
+  },
   "grace-s": { type: "number", default: 30, min: 0, max: 3600, help: "drain time on SIGTERM" },
   name: { type: "string", default: "", help: "instance name for x-replica (default host:port)" },
 } as const;
@@ -135,6 +145,14 @@ function modelBatcher(model: InferenceModel, metrics: ReplicaMetrics, options: R
   });
 }
 
+/** Resolves once no request is being served and the batcher is idle (checked every 10 ms). */
+async function workDone(state: ReplicaState, batcher: Batcher<unknown, unknown>): Promise<void> {
+  while ((state.inFlight ?? 0) > 0 || batcher.queued > 0 || batcher.inFlight > 0) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await batcher.idle();
+}
+
 async function warmUp(model: InferenceModel, maxBatch: number): Promise<void> {
   for (const n of new Set([1, maxBatch])) await model.run(new Float32Array(n * IMAGE_FLOATS), n);
 }
@@ -156,12 +174,14 @@ export async function run(
   );
   const registry = createRegistry();
   const metrics = replicaMetrics(registry);
-  const state: ReplicaState = { ready: false, draining: false };
+  const state: ReplicaState = { ready: false, draining: false, inFlight: 0 };
   const model = await loadWorkerModel(bytes, {
     backend: options.backend as "wasm" | "native",
     threads: options.threads,
   });
   const batcher = modelBatcher(model, metrics, options);
+  const pool = options.decodeWorkers > 0 ? createDecodePool(options.decodeWorkers) : undefined;
+  const decode: ImageDecoder = pool?.decode ?? inProcessDecoder;
   let name = options.name;
   const app = createApp({
     batcher,
@@ -186,6 +206,7 @@ export async function run(
       maxTopk: options.maxTopk,
     },
     log,
+    decode,
   });
   const server = Deno.serve(
     { hostname: options.host, port: options.port, onListen() {} },
@@ -197,6 +218,7 @@ export async function run(
     port,
     backend: options.backend,
     threads: options.threads,
+    decode_workers: options.decodeWorkers,
     model: manifest.sha256,
     name,
   });
@@ -214,9 +236,10 @@ export async function run(
         in_flight: batcher.inFlight,
         grace_s: options.graceS,
       });
-      const outcome = await withinGrace(batcher.idle(), options.graceS);
+      const outcome = await withinGrace(workDone(state, batcher), options.graceS);
       await server.shutdown();
       await model.release();
+      pool?.close();
       log("stopped", { outcome });
       resolve();
     };

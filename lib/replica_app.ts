@@ -10,7 +10,8 @@ import type { Context } from "hono";
 import type { Registry } from "prom-client";
 import { Batcher, DeadlineExceededError, QueueFullError } from "./batcher.ts";
 import { errorResponse, HttpError } from "./http_error.ts";
-import { ImageError, imageToTensor } from "./image.ts";
+import { type ImageDecoder, inProcessDecoder } from "./decode_pool.ts";
+import { ImageError } from "./image.ts";
 import type { Logger } from "./log.ts";
 import type { ModelManifest } from "./manifest.ts";
 import type { ReplicaMetrics } from "./metrics.ts";
@@ -19,12 +20,14 @@ import { inferResponse, modelMetadata, type OipModel, parseInferRequest } from "
 import { readLimited, readPredictUpload } from "./request_body.ts";
 import { topK } from "./topk.ts";
 
-/** Readiness flags the run loop flips. */
+/** Readiness flags the run loop flips, and the work in hand it waits for when draining. */
 export interface ReplicaState {
   /** Model loaded and warmed up. */
   ready: boolean;
   /** SIGTERM received: finishing work, taking none. */
   draining: boolean;
+  /** Inference requests being served (reading, decoding, queued or computing); the app counts. */
+  inFlight?: number;
 }
 
 /** Everything the app needs. */
@@ -49,6 +52,8 @@ export interface ReplicaDeps {
   limits: { maxBodyBytes: number; maxPixels: number; maxTopk: number; bodyTimeoutMs?: number };
   /** Event log. */
   log: Logger;
+  /** Decodes uploads (a worker pool in the replica); default: on the HTTP thread. */
+  decode?: ImageDecoder;
   /** Epoch ms clock (deadlines). */
   now?: () => number;
 }
@@ -105,6 +110,7 @@ export function toHttpError(err: unknown): HttpError {
 export function createApp(deps: ReplicaDeps): Hono {
   const { batcher, metrics, state, limits } = deps;
   const now = deps.now ?? Date.now;
+  const decode = deps.decode ?? inProcessDecoder;
   const app = new Hono();
   const model = {
     name: deps.manifest.name,
@@ -129,6 +135,7 @@ export function createApp(deps: ReplicaDeps): Hono {
     (handle: (c: Context, started: number) => Promise<Response>) => async (c: Context) => {
       const started = performance.now();
       metrics.inProgress.inc();
+      state.inFlight = (state.inFlight ?? 0) + 1;
       let response: Response;
       try {
         response = await handle(c, started);
@@ -140,6 +147,7 @@ export function createApp(deps: ReplicaDeps): Hono {
         response = errorResponse(httpErr);
       } finally {
         metrics.inProgress.dec();
+        state.inFlight = (state.inFlight ?? 1) - 1;
       }
       metrics.latency.observe((performance.now() - started) / 1000);
       metrics.requests.inc({ code: String(response.status) });
@@ -156,9 +164,7 @@ export function createApp(deps: ReplicaDeps): Hono {
         timeoutMs: limits.bodyTimeoutMs,
       });
       const k = parseTopk(c.req.query("topk") ?? upload.topk, limits.maxTopk);
-      const decodeStart = performance.now();
-      const image = imageToTensor(upload.bytes, { maxPixels: limits.maxPixels });
-      const decodeMs = performance.now() - decodeStart;
+      const image = await decode(upload.bytes, { maxPixels: limits.maxPixels });
       const result = await classify(image.tensor, deadline);
       const top = topK(result.value, k, deps.labels);
       return c.json({
@@ -169,7 +175,7 @@ export function createApp(deps: ReplicaDeps): Hono {
         image: { width: image.width, height: image.height, mode: image.mode },
         batch_size: result.batchSize,
         timing_ms: {
-          decode: round(decodeMs),
+          decode: round(image.decodeMs),
           queue: round(result.queueMs),
           inference: round(result.runMs),
           total: round(performance.now() - started),

@@ -1,0 +1,128 @@
+/**
+ * Image decoding for the replica, behind one function type: on the calling thread
+ * ({@link inProcessDecoder}) or in a pool of workers ({@link createDecodePool}, lib/decode_worker.ts)
+ * so the HTTP event loop stays free while images decode.
+ *
+ * @module
+ */
+import type { DecodeReply, DecodeRequest } from "./decode_worker.ts";
+import { ImageError, imageToTensor } from "./image.ts";
+
+/** One image as the model takes it. */
+export interface DecodedTensor {
+  /** 3 × 224 × 224 floats, CHW, normalised. */
+  tensor: Float32Array;
+  /** Original width. */
+  width: number;
+  /** Original height. */
+  height: number;
+  /** Pillow's mode for the file. */
+  mode: string;
+  /** Milliseconds spent decoding and preprocessing (not waiting for a worker). */
+  decodeMs: number;
+}
+
+/** Decodes and preprocesses an image file; rejects with an {@link ImageError} for bad input. */
+export type ImageDecoder = (
+  bytes: Uint8Array,
+  options: { maxPixels: number },
+) => Promise<DecodedTensor>;
+
+/** Decodes on the calling thread (tests, tools, `--decode-workers 0`). */
+export const inProcessDecoder: ImageDecoder = (bytes, options) => {
+  try {
+    const image = imageToTensor(bytes, options);
+    const { tensor, width, height, mode } = image;
+    return Promise.resolve({ tensor, width, height, mode, decodeMs: image.timings.totalMs });
+  } catch (err) {
+    return Promise.reject(err);
+  }
+};
+
+/** A running pool of decode workers. */
+export interface DecodePool {
+  /** Decodes on the least-busy worker. */
+  decode: ImageDecoder;
+  /** Images handed to workers and not yet answered. */
+  readonly pending: number;
+  /** Stops the workers; pending and later decodes reject. */
+  close(): void;
+}
+
+interface Pending {
+  resolve(value: DecodedTensor): void;
+  reject(err: Error): void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+/**
+ * Starts `size` decode workers. Each image goes to the worker with the fewest images pending; a
+ * worker that dies fails its pending images (as server errors) and is replaced.
+ */
+export function createDecodePool(size: number): DecodePool {
+  if (!Number.isInteger(size) || size < 1) {
+    throw new RangeError(`decode pool size must be a positive integer: got ${size}`);
+  }
+  let nextId = 1;
+  let closed = false;
+  const slots: Slot[] = [];
+
+  const start = (index: number): void => {
+    const worker = new Worker(new URL("./decode_worker.ts", import.meta.url), { type: "module" });
+    const slot: Slot = { worker, pending: new Map() };
+    worker.onmessage = ({ data }: MessageEvent<DecodeReply>) => {
+      const waiting = slot.pending.get(data.id);
+      if (!waiting) return;
+      slot.pending.delete(data.id);
+      if (data.ok) {
+        const { tensor, width, height, mode, decodeMs } = data;
+        waiting.resolve({ tensor, width, height, mode, decodeMs });
+      } else if (data.code) waiting.reject(new ImageError(data.code, data.message));
+      else waiting.reject(new Error(`decoding failed: ${data.message}`));
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      worker.terminate();
+      failAll(slot, new Error(`decode worker crashed: ${event.message}`));
+      if (!closed) start(index);
+    };
+    slots[index] = slot;
+  };
+
+  const failAll = (slot: Slot, err: Error) => {
+    for (const p of slot.pending.values()) p.reject(err);
+    slot.pending.clear();
+  };
+
+  for (let i = 0; i < size; i++) start(i);
+
+  return {
+    decode(bytes, options) {
+      if (closed) return Promise.reject(new Error("decode pool closed"));
+      let slot = slots[0];
+      for (const s of slots) if (s.pending.size < slot.pending.size) slot = s;
+      const id = nextId++;
+      // A private copy: the caller's bytes may view a larger buffer that must not be detached.
+      const copy = bytes.slice();
+      const request: DecodeRequest = { id, bytes: copy, maxPixels: options.maxPixels };
+      return new Promise((resolve, reject) => {
+        slot.pending.set(id, { resolve, reject });
+        slot.worker.postMessage(request, [copy.buffer]);
+      });
+    },
+    get pending() {
+      return slots.reduce((n, s) => n + s.pending.size, 0);
+    },
+    close() {
+      closed = true;
+      for (const slot of slots) {
+        slot.worker.terminate();
+        failAll(slot, new Error("decode pool closed"));
+      }
+    },
+  };
+}

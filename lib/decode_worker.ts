@@ -1,0 +1,65 @@
+/**
+ * Worker entry that decodes and preprocesses images, so a replica's HTTP thread never spends
+ * milliseconds (or, for a crafted image, a second) inside the JPEG or PNG decoder: health checks,
+ * metrics and the relay of other requests go on while an image decodes.
+ *
+ * Protocol (structured clone, buffers transferred):
+ * - in `{id, bytes, maxPixels}` → out `{id, ok: true, tensor, width, height, mode, decodeMs}`
+ * - a refused image → `{id, ok: false, code, message}` (`code` is the {@link ImageError} code)
+ * - any other failure → `{id, ok: false, message}`
+ *
+ * @module
+ */
+import { ImageError, type ImageErrorCode, imageToTensor, initJpegCodec } from "./image.ts";
+
+/** A request to decode one image file. */
+export interface DecodeRequest {
+  /** Correlates the reply. */
+  id: number;
+  /** The image file (transferred). */
+  bytes: Uint8Array;
+  /** Largest image accepted (`too_large` above). */
+  maxPixels: number;
+}
+
+/** The worker's answer to one {@link DecodeRequest}. */
+export type DecodeReply =
+  | {
+    id: number;
+    ok: true;
+    tensor: Float32Array;
+    width: number;
+    height: number;
+    mode: string;
+    decodeMs: number;
+  }
+  | { id: number; ok: false; code?: ImageErrorCode; message: string };
+
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<DecodeRequest>) => void) | null;
+  postMessage(message: DecodeReply, transfer?: Transferable[]): void;
+}
+
+/** Answers decode requests on `scope` (the worker's global object), one at a time, in order. */
+export function serveDecoder(scope: WorkerScope): void {
+  const codec = initJpegCodec();
+  scope.onmessage = async ({ data }) => {
+    try {
+      await codec;
+      const image = imageToTensor(data.bytes, { maxPixels: data.maxPixels });
+      const { tensor, width, height, mode } = image;
+      scope.postMessage(
+        { id: data.id, ok: true, tensor, width, height, mode, decodeMs: image.timings.totalMs },
+        [tensor.buffer as ArrayBuffer],
+      );
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const code = err instanceof ImageError ? err.code : undefined;
+      scope.postMessage({ id: data.id, ok: false, code, message });
+    }
+  };
+}
+
+if (typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined") {
+  serveDecoder(globalThis as unknown as WorkerScope);
+}

@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { createDecodePool, type ImageDecoder, inProcessDecoder } from "../../lib/decode_pool.ts";
+import { ImageError, initJpegCodec } from "../../lib/image.ts";
+
+const ROOT = new URL("../../testdata/", import.meta.url);
+const files = (dir: string) =>
+  [...Deno.readDirSync(new URL(dir, ROOT))].map((e) => e.name).filter((n) => !n.endsWith(".md"))
+    .sort();
+const read = (path: string) => Deno.readFileSync(new URL(path, ROOT));
+
+/** Settles `decode(bytes)` to a comparable value: the tensor's bytes or the error's code. */
+async function outcome(decode: ImageDecoder, bytes: Uint8Array) {
+  try {
+    const image = await decode(bytes, { maxPixels: 40_000_000 });
+    const { width, height, mode } = image;
+    return { width, height, mode, bytes: new Uint8Array(image.tensor.buffer) };
+  } catch (err) {
+    assert.ok(err instanceof ImageError, `not an ImageError: ${err}`);
+    return { code: err.code };
+  }
+}
+
+Deno.test("decode pool: every test image gives the in-process tensor, decoded concurrently", async () => {
+  await initJpegCodec();
+  const pool = createDecodePool(2);
+  try {
+    const names = files("images/");
+    const pooled = await Promise.all(names.map((n) => outcome(pool.decode, read(`images/${n}`))));
+    for (const [i, name] of names.entries()) {
+      const local = await outcome(inProcessDecoder, read(`images/${name}`));
+      assert.deepEqual(pooled[i], local, name);
+      assert.ok("bytes" in local, `${name} should decode`);
+    }
+    assert.equal(pool.pending, 0);
+  } finally {
+    pool.close();
+  }
+});
+
+Deno.test("decode pool: bad inputs come back as the same ImageError codes", async () => {
+  await initJpegCodec();
+  const pool = createDecodePool(1);
+  try {
+    for (const name of files("bad_inputs/")) {
+      const bytes = read(`bad_inputs/${name}`);
+      assert.deepEqual(
+        await outcome(pool.decode, bytes),
+        await outcome(inProcessDecoder, bytes),
+        name,
+      );
+    }
+    const tooLarge = await pool.decode(read("images/synthetic_640x480_q90.jpg"), {
+      maxPixels: 1000,
+    })
+      .then(() => undefined, (e) => e);
+    assert.ok(tooLarge instanceof ImageError && tooLarge.code === "too_large");
+  } finally {
+    pool.close();
+  }
+});
+
+Deno.test("decode pool: the caller's event loop runs while an image decodes", async () => {
+  await initJpegCodec();
+  const big = read("images/synthetic_4000x3000_q85.jpg");
+  const ticksDuring = async (decode: ImageDecoder) => {
+    let ticks = 0;
+    let done = false;
+    const tick = () => {
+      if (done) return;
+      ticks++;
+      setTimeout(tick, 0);
+    };
+    setTimeout(tick, 0);
+    await decode(big, { maxPixels: 40_000_000 });
+    done = true;
+    return ticks;
+  };
+  const pool = createDecodePool(1);
+  try {
+    await pool.decode(read("images/rocket.jpg"), { maxPixels: 40_000_000 }); // worker warm
+    assert.equal(await ticksDuring(inProcessDecoder), 0, "in-process decoding holds the loop");
+    assert.ok(await ticksDuring(pool.decode) > 0, "pooled decoding must leave the loop free");
+  } finally {
+    pool.close();
+  }
+});
+
+Deno.test("decode pool: close fails pending and later decodes", async () => {
+  const pool = createDecodePool(1);
+  const pending = pool.decode(read("images/synthetic_4000x3000_q85.jpg"), { maxPixels: 4e7 });
+  pool.close();
+  await assert.rejects(pending, /closed/);
+  await assert.rejects(pool.decode(read("images/rocket.jpg"), { maxPixels: 4e7 }), /closed/);
+  assert.throws(() => createDecodePool(0), RangeError);
+});
