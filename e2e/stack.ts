@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { jsonLines } from "../lib/json_lines.ts";
 
 /**
  * A JSON log line of a started process (or `{raw}` for a line that is not JSON), with `_t`, the
@@ -107,31 +108,16 @@ export async function spawnProc(
   const waiters: { match: (e: LogEntry) => boolean; resolve: (e: LogEntry) => void }[] = [];
   let port = 0;
   const pump = (async () => {
-    let buffer = "";
-    const decoder = new TextDecoder();
-    for await (const chunk of child.stderr) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let nl;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        let entry: LogEntry;
-        try {
-          entry = JSON.parse(line);
-          if (typeof entry !== "object" || entry === null) entry = { raw: line };
-        } catch {
-          entry = { raw: line };
-        }
-        entry._t = performance.now();
-        if (entry.event === "listening" && typeof entry.port === "number" && !port) {
-          port = entry.port;
-        }
-        if (logs.length < 50_000) logs.push(entry);
-        for (const w of [...waiters]) {
-          if (w.match(entry)) {
-            waiters.splice(waiters.indexOf(w), 1);
-            w.resolve(entry);
-          }
+    for await (const entry of jsonLines(child.stderr)) {
+      entry._t = performance.now();
+      if (entry.event === "listening" && typeof entry.port === "number" && !port) {
+        port = entry.port;
+      }
+      if (logs.length < 50_000) logs.push(entry);
+      for (const w of [...waiters]) {
+        if (w.match(entry)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(entry);
         }
       }
     }

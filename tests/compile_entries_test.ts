@@ -21,6 +21,7 @@ import {
   ROOT,
 } from "../scripts/compile.ts";
 import { endpointSlice, startFakeKubeApi } from "./support/fake_kube_api.ts";
+import { jsonLines } from "../lib/json_lines.ts";
 
 const decoder = new TextDecoder();
 
@@ -49,21 +50,11 @@ async function start(
   let port = 0;
   const listening = new Promise<void>((resolve, reject) => {
     (async () => {
-      let buffer = "";
-      for await (const chunk of child.stderr) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let nl;
-        while ((nl = buffer.indexOf("\n")) >= 0) {
-          const line = buffer.slice(0, nl);
-          buffer = buffer.slice(nl + 1);
-          logs.push(line);
-          try {
-            const entry = JSON.parse(line);
-            if (entry.event === "listening") {
-              port = entry.port;
-              resolve();
-            }
-          } catch { /* not JSON */ }
+      for await (const entry of jsonLines(child.stderr)) {
+        logs.push(typeof entry.raw === "string" ? entry.raw : JSON.stringify(entry));
+        if (entry.event === "listening" && typeof entry.port === "number") {
+          port = entry.port;
+          resolve();
         }
       }
       reject(new Error(`${script} exited before listening: ${logs.slice(-5).join("\n")}`));

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { jsonLines } from "../json_lines.ts";
 
 /** A spawned replica. */
 export interface ReplicaProcess {
@@ -42,26 +43,13 @@ export function spawnReplica(o: SpawnOptions): ReplicaProcess {
   const logged = new Promise<string>((res, rej) => [resolve, reject] = [res, rej]);
   logged.catch(() => {});
   (async () => {
-    let buffer = "", url: string | undefined;
-    const decoder = new TextDecoder();
-    for await (const chunk of child.stderr) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let nl;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        let entry: { event?: string; port?: number };
-        try {
-          entry = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        if (entry.event === "listening" && typeof entry.port === "number") {
-          url = `http://127.0.0.1:${entry.port}`;
-          o.onListening?.(url);
-        }
-        if (entry.event === "ready" && url) resolve(url);
+    let url: string | undefined;
+    for await (const entry of jsonLines(child.stderr)) {
+      if (entry.event === "listening" && typeof entry.port === "number") {
+        url = `http://127.0.0.1:${entry.port}`;
+        o.onListening?.(url);
       }
+      if (entry.event === "ready" && url) resolve(url);
     }
     reject(new Error(`${o.script} exited before it was ready`));
   })();

@@ -16,7 +16,7 @@ import { type BatchSamples, calibrationFromSamples } from "../sim/calibrate.ts";
 import type { Calibration } from "../sim/calibration.ts";
 import { syntheticJpeg } from "../load_payload.ts";
 import { createRng } from "../rng.ts";
-import { startScript } from "./process.ts";
+import { startScript } from "../script_process.ts";
 
 /** Options of {@link measureCalibration}. */
 export interface CalibrateOptions {

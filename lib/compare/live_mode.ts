@@ -15,7 +15,7 @@ import type { PolicyName } from "../policy/evaluate.ts";
 import { DEFAULT_QUERIES } from "../metric_source.ts";
 import { liveRun, parseRequestsCsv, type ReplicaSample } from "./live_series.ts";
 import type { LiveSchedule } from "./live_scenarios.ts";
-import { type Started, startScript } from "./process.ts";
+import { type Started, startScript } from "../script_process.ts";
 import { freePort, type RunningPrometheus, startPrometheus } from "./prometheus.ts";
 import type { ReportRun } from "../report/model.ts";
 

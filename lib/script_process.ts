@@ -1,9 +1,10 @@
 /**
- * Starts one of the project's entry scripts (dispatcher, autoscaler) as a child process and waits for
+ * Starts one of the project's entry scripts as a real process on a loopback port and waits for
  * its structured log to say it is ready.
  *
  * @module
  */
+import { jsonLines } from "./json_lines.ts";
 
 /** A started process. */
 export interface Started {
@@ -44,23 +45,10 @@ export async function startScript(
     rejectReady = rej;
   });
   const pump = (async () => {
-    let buffer = "";
-    const decoder = new TextDecoder();
-    for await (const chunk of child.stderr) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let nl;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        try {
-          const entry = JSON.parse(line);
-          logs.push(entry);
-          if (entry.event === "listening") port = entry.port;
-          if (entry.event === readyEvent) resolveReady();
-        } catch {
-          logs.push({ raw: line });
-        }
-      }
+    for await (const entry of jsonLines(child.stderr)) {
+      logs.push(entry);
+      if (entry.event === "listening" && typeof entry.port === "number") port = entry.port;
+      if (entry.event === readyEvent) resolveReady();
     }
     rejectReady(
       new Error(`${script} exited before '${readyEvent}': ${JSON.stringify(logs.slice(-5))}`),
