@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { ROOT } from "../scripts/compile.ts";
 import { parseYamlDocuments } from "./support/kustomize.ts";
-import { freePort, hasPrometheus, startPrometheus } from "./support/local_prometheus.ts";
+import { freePort, prometheusOnPath, startPrometheus } from "../lib/prometheus_server.ts";
 import { type Started, startScript } from "./support/process.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -104,14 +104,16 @@ Deno.test("dashboard, rules and queries use exported metric names; Prometheus ru
     // Ports chosen up front, so Prometheus (first scrape ~5 s after its start) starts first.
     const ports = { replica: freePort(), d0: freePort(), d1: freePort(), autoscaler: freePort() };
     const at = (port: number) => `127.0.0.1:${port}`;
-    const prom = await hasPrometheus()
+    const prom = await prometheusOnPath()
       ? await startPrometheus({
-        replica: [at(ports.replica)],
-        dispatcher: [at(ports.d0), at(ports.d1)],
-        autoscaler: [at(ports.autoscaler)],
+        jobs: {
+          replica: [at(ports.replica)],
+          dispatcher: [at(ports.d0), at(ports.d1)],
+          autoscaler: [at(ports.autoscaler)],
+        },
       }, { ruleFiles: [`${ROOT}k8s/base/prometheus/rules.yml`] })
       : undefined;
-    stopProm = prom?.stop;
+    stopProm = prom?.dispose;
     const replica = await startScript("replica.ts", [
       `--port=${ports.replica}`,
       "--backend=wasm",

@@ -12,10 +12,10 @@ import assert from "node:assert/strict";
 import { ROOT } from "../scripts/compile.ts";
 import {
   freePort,
-  hasPrometheus,
-  type LocalPrometheus,
+  prometheusOnPath,
+  type RunningPrometheus,
   startPrometheus,
-} from "./support/local_prometheus.ts";
+} from "../lib/prometheus_server.ts";
 import { type Started, startScript } from "./support/process.ts";
 
 const QUERIES = `${ROOT}k8s/overlays/cpa/queries.json`;
@@ -45,12 +45,12 @@ async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolea
 Deno.test("autoscaler readings sum over two dispatchers (scrape and Prometheus)", async (t) => {
   const procs: Started[] = [];
   const pending: Promise<unknown>[] = [];
-  let prom: LocalPrometheus | undefined;
+  let prom: RunningPrometheus | undefined;
   try {
     // Ports chosen up front, so Prometheus (first scrape ~5 s after its start) starts first.
     const ports = [freePort(), freePort()];
-    if (await hasPrometheus()) {
-      prom = await startPrometheus({ dispatcher: ports.map((p) => `127.0.0.1:${p}`) });
+    if (await prometheusOnPath()) {
+      prom = await startPrometheus({ jobs: { dispatcher: ports.map((p) => `127.0.0.1:${p}`) } });
     }
     const stub = await startScript("tests/support/stub_replica.ts", [
       "--port=0",
@@ -147,7 +147,7 @@ Deno.test("autoscaler readings sum over two dispatchers (scrape and Prometheus)"
   } finally {
     // The stand-in replica first, so the dispatchers' relays fail at once and they stop quickly.
     for (const p of procs) await p.stop();
-    await prom?.stop();
+    await prom?.dispose();
     await Promise.all(pending);
   }
 });

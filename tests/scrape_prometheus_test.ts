@@ -16,9 +16,9 @@ import {
 import { autoscalerMetrics, createRegistry, LATENCY_BUCKETS } from "../lib/metrics.ts";
 import { scrapeAll, SeriesStore } from "../lib/scrape.ts";
 import { type Started, startScript } from "./support/process.ts";
-import { prometheusInstalled, startPrometheus } from "./support/prometheus.ts";
+import { prometheusOnPath, startPrometheus } from "../lib/prometheus_server.ts";
 
-const installed = await prometheusInstalled();
+const installed = await prometheusOnPath();
 if (!installed) {
   console.error(
     "scrape_prometheus_test: SKIPPED — `prometheus` is not installed (apt-get install prometheus)",
@@ -84,9 +84,9 @@ Deno.test({
         `--replicas=${stubs.map((s) => s.url).join(",")}`,
       ]);
       const targets = [dispatcher.url, ...stubs.map((s) => s.url)];
+      const host = (url: string) => new URL(url).host;
       prom = await startPrometheus({
-        dispatcher: [dispatcher.url],
-        replica: stubs.map((s) => s.url),
+        jobs: { dispatcher: [host(dispatcher.url)], replica: stubs.map((s) => host(s.url)) },
       });
       // Prometheus starts scraping a few seconds after it is ready: wait for every target to be
       // up so both sources see the counters before the load starts.

@@ -21,6 +21,7 @@ const ROOT = new URL("../", import.meta.url).pathname;
 /** Every file allowed to open outbound connections, and where its URLs come from. */
 const REVIEWED: Record<string, string> = {
   "lib/forward.ts": "replica URLs from the pool (flags, admin API, EndpointSlices) + routed path",
+  "lib/http1.ts": "through lib/forward.ts: replica URLs from the pool + routed path",
   "lib/health.ts": "replica URLs from the pool",
   "lib/promql.ts": "--prometheus flag",
   "lib/scrape.ts": "--scrape-targets, --dispatcher, replicas the dispatchers list",
@@ -31,7 +32,7 @@ const REVIEWED: Record<string, string> = {
   "lib/load_http.ts": "load tester: --endpoint flag (a client, not a server)",
   "lib/compare/calibrate.ts": "compare tool: the stack it started",
   "lib/compare/live_mode.ts": "compare tool: the stack it started",
-  "lib/compare/prometheus.ts": "compare tool: the Prometheus it started",
+  "lib/prometheus_server.ts": "the Prometheus a tool started (readiness, queries)",
   "models/build.ts": "model build: --from flag (build time)",
 };
 

@@ -19,7 +19,7 @@ import {
 import { measureCalibration } from "./calibrate.ts";
 import { machineSchedule } from "./workloads.ts";
 import { runLive } from "./live_mode.ts";
-import { prometheusOnPath } from "./prometheus.ts";
+import { prometheusOnPath } from "../prometheus_server.ts";
 import { simulateSchedule, validationRows, validationTable } from "./validate.ts";
 import { liveOracle } from "./command.ts";
 import { K8S_CALIBRATION } from "../sim/calibration.ts";

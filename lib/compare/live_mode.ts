@@ -16,7 +16,7 @@ import { DEFAULT_QUERIES } from "../metric_source.ts";
 import { liveRun, parseRequestsCsv, type ReplicaSample } from "./live_series.ts";
 import type { LiveSchedule } from "./live_scenarios.ts";
 import { type Started, startScript } from "../script_process.ts";
-import { freePort, type RunningPrometheus, startPrometheus } from "./prometheus.ts";
+import { freePort, type RunningPrometheus, startPrometheus } from "../prometheus_server.ts";
 import type { ReportRun } from "../report/model.ts";
 
 /** Settings of a live comparison. */
@@ -139,7 +139,9 @@ export async function runLivePolicy(
   const samples: ReplicaSample[] = [];
   try {
     if (o.metrics === "prometheus") {
-      prometheus = await startPrometheus(`http://127.0.0.1:${autoscalerPort}/sd`);
+      prometheus = await startPrometheus({ sdUrl: `http://127.0.0.1:${autoscalerPort}/sd` }, {
+        prefix: "compare_prometheus_",
+      });
     }
     dispatcher = await startScript("dispatcher.ts", ["--host", "127.0.0.1", "--port", "0"]);
     const metricArgs = o.metrics === "prometheus"
@@ -252,7 +254,7 @@ export async function runLivePolicy(
     await autoscaler?.stop().catch(() => {});
     await ensureGone(replicas);
     await dispatcher?.stop().catch(() => {});
-    await prometheus?.stop().catch(() => {});
+    await prometheus?.dispose().catch(() => {});
   }
 }
 

@@ -10,7 +10,7 @@ import {
   prometheusConfig,
   prometheusOnPath,
   startPrometheus,
-} from "../../../lib/compare/prometheus.ts";
+} from "../../../lib/prometheus_server.ts";
 import { scenarioName, traceScenario } from "../../../lib/compare/workloads.ts";
 import { K8S_CALIBRATION } from "../../../lib/sim/calibration.ts";
 import { reportFixture } from "../../support/report_fixture.ts";
@@ -64,7 +64,7 @@ Deno.test("windowedQueries", async (t) => {
 
 Deno.test("prometheusConfig", async (t) => {
   await t.step("http service discovery of the autoscaler", () => {
-    const c = prometheusConfig("http://127.0.0.1:5000/sd", 1) as {
+    const c = prometheusConfig({ sdUrl: "http://127.0.0.1:5000/sd" }, { scrapeSeconds: 1 }) as {
       scrape_configs: { http_sd_configs: { url: string }[] }[];
       global: { scrape_interval: string };
     };
@@ -102,13 +102,13 @@ Deno.test("summaryTable", async (t) => {
 Deno.test("startPrometheus", async (t) => {
   if (!(await prometheusOnPath())) return;
   await t.step("accepts its configuration and becomes ready", async () => {
-    const p = await startPrometheus("http://127.0.0.1:9/sd");
+    const p = await startPrometheus({ sdUrl: "http://127.0.0.1:9/sd" });
     try {
       const res = await fetch(`${p.url}/api/v1/status/config`);
       const body = await res.json();
       assert.match(body.data.yaml, /http_sd_configs/);
     } finally {
-      await p.stop();
+      await p.dispose();
     }
   });
 });
