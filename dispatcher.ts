@@ -17,8 +17,8 @@ import { systemClock } from "./lib/batcher.ts";
 import { type Flags, UsageError } from "./lib/cli.ts";
 import { serveMain, withinGrace } from "./lib/main.ts";
 import { Dispatcher } from "./lib/dispatch.ts";
-import { createApp } from "./lib/dispatcher_app.ts";
-import { createFetchRelay } from "./lib/forward.ts";
+import { createHandler } from "./lib/dispatcher_app.ts";
+import { createHttp1Relay } from "./lib/forward.ts";
 import { startHealthChecks } from "./lib/health.ts";
 import { createLogger, type Logger } from "./lib/log.ts";
 import { createRegistry, dispatcherMetrics } from "./lib/metrics.ts";
@@ -152,7 +152,7 @@ export function run(
     inflight: () => dispatcher.inflight,
     replicas: () => pool.counts(),
   });
-  const relay = createFetchRelay();
+  const relay = createHttp1Relay();
   const dispatcher: Dispatcher = new Dispatcher({
     pool,
     balancer: createBalancer(options.balancer as BalancerName),
@@ -190,7 +190,7 @@ export function run(
     timeoutMs: Math.max(100, options.healthIntervalS * 1000),
   });
   const state = { draining: false };
-  const app = createApp({
+  const handler = createHandler({
     dispatcher,
     pool,
     health,
@@ -207,7 +207,7 @@ export function run(
   });
   const server = Deno.serve(
     { hostname: options.host, port: options.port, onListen() {} },
-    app.fetch,
+    handler.fetch,
   );
   const port = server.addr.port;
   log("listening", { port, balancer: options.balancer, replicas: pool.list().map((r) => r.url) });

@@ -16,7 +16,7 @@ import { errorResponse, HttpError } from "./http_error.ts";
 import type { Logger } from "./log.ts";
 import type { DispatcherMetrics } from "./metrics.ts";
 import type { ReplicaPool } from "./replica_pool.ts";
-import { readLimited } from "./request_body.ts";
+import { createDeadlineSweep, readLimited } from "./request_body.ts";
 
 const DEADLINE_HEADER = "x-request-deadline-ms";
 const FORWARDED_HEADERS = ["content-type", "inference-header-content-length"];
@@ -55,35 +55,63 @@ function isLoopback(host: string | undefined): boolean {
     host?.startsWith("127.") === true;
 }
 
-/** Builds the dispatcher's Hono app. */
+/** A serve handler (`Deno.serve`'s second argument). */
+export type ServeHandler = (
+  request: Request,
+  info?: Deno.ServeHandlerInfo,
+) => Response | Promise<Response>;
+
+const INFER_ROUTE = /^\/v2\/models\/[^/]+\/infer$/;
+const MODEL_ROUTE = /^\/v2\/models\/[^/]+(?:\/ready)?$/;
+
+/** True for the relayed routes, matched on the raw path (the same routes as the Hono app's). */
+function isRelayed(method: string, path: string): boolean {
+  if (method === "POST") return path === "/predict" || INFER_ROUTE.test(path);
+  return method === "GET" && MODEL_ROUTE.test(path);
+}
+/**
+ * Request targets whose raw form is what `new URL` would give (no percent-escapes, which Hono
+ * decodes before routing, no characters URL would escape, no dot segments it would resolve):
+ * those take the fast path; any other goes through the Hono app.
+ */
+const PLAIN_TARGET = /^[A-Za-z0-9\-._~!$&()*+,;=:@/?]*$/;
+
+/** Builds the dispatcher's Hono app (every route; {@link createHandler} adds a fast path). */
 export function createApp(deps: DispatcherDeps): Hono {
+  return createHandler(deps).app;
+}
+
+/**
+ * The dispatcher's app and its serve handler: the handler relays the prediction routes itself,
+ * before Hono's router and context (the hot path), and hands every other request to the app.
+ */
+export function createHandler(deps: DispatcherDeps): { app: Hono; fetch: ServeHandler } {
   const { dispatcher, pool, metrics, limits, state } = deps;
   const now = deps.now ?? Date.now;
   const app = new Hono();
+  const deadlines = createDeadlineSweep();
+  const readOptions = { timeoutMs: limits.bodyTimeoutMs, deadlines };
 
-  const relay = async (c: Context) => {
+  /** Relays `req` with `target` (path and query) to a replica. */
+  const relayRequest = async (req: Request, target: string): Promise<Response> => {
     const started = performance.now();
     let response: Response;
     try {
       if (state.draining) throw new HttpError(503, "draining", "dispatcher is shutting down", 1);
-      const body = c.req.method === "GET"
+      const method = req.method;
+      const body = method === "GET"
         ? null
-        : await readLimited(c.req.raw, limits.maxBodyBytes, { timeoutMs: limits.bodyTimeoutMs });
+        : await readLimited(req, limits.maxBodyBytes, readOptions);
       let deadline = now() + limits.timeoutMs;
-      const asked = Number(c.req.header(DEADLINE_HEADER) ?? NaN);
+      const given = req.headers;
+      const asked = Number(given.get(DEADLINE_HEADER) ?? NaN);
       if (Number.isFinite(asked) && asked > 0) deadline = Math.min(deadline, asked);
       const headers: Record<string, string> = { [DEADLINE_HEADER]: String(deadline) };
       for (const name of FORWARDED_HEADERS) {
-        const value = c.req.header(name);
-        if (value !== undefined) headers[name] = value;
+        const value = given.get(name);
+        if (value !== null) headers[name] = value;
       }
-      const url = new URL(c.req.url);
-      const request: RelayRequest = {
-        path: url.pathname + url.search,
-        method: c.req.method,
-        headers,
-        body,
-      };
+      const request: RelayRequest = { path: target, method, headers, body };
       metrics.enqueued.inc();
       const answer = await dispatcher.dispatch(request, deadline);
       response = new Response(answer.body as Uint8Array<ArrayBuffer>, {
@@ -102,6 +130,11 @@ export function createApp(deps: DispatcherDeps): Hono {
       (performance.now() - started) / 1000,
     );
     return response;
+  };
+
+  const relay = (c: Context) => {
+    const url = new URL(c.req.url);
+    return relayRequest(c.req.raw, url.pathname + url.search);
   };
 
   app.post("/predict", relay);
@@ -178,5 +211,19 @@ export function createApp(deps: DispatcherDeps): Hono {
   );
   app.notFound(() => errorResponse(new HttpError(404, "not_found", "no such route")));
   app.onError((err) => errorResponse(new HttpError(500, "internal", err.message)));
-  return app;
+
+  const fetch: ServeHandler = (req, info) => {
+    const url = req.url;
+    const start = url.indexOf("/", url.indexOf(":") + 4);
+    if (start > 0) {
+      const query = url.indexOf("?", start);
+      const path = query < 0 ? url.slice(start) : url.slice(start, query);
+      const target = query === url.length - 1 ? path : url.slice(start);
+      if (isRelayed(req.method, path) && !path.includes("/.") && PLAIN_TARGET.test(target)) {
+        return relayRequest(req, target);
+      }
+    }
+    return app.fetch(req, info);
+  };
+  return { app, fetch };
 }
