@@ -2,11 +2,17 @@
  * Dispatcher figures, side by side in one run:
  *
  * - proxy throughput to a no-op upstream: the dispatcher against Debian's nginx as a keep-alive
- *   reverse proxy to the same upstream, and the upstream direct, all with the same wrk client;
+ *   reverse proxy to the same upstream, and the upstream direct, all with the same wrk client
+ *   (`-t1 -c32`). Each target is warmed up first; then nginx and the dispatcher are measured
+ *   alternately for `--rounds` rounds (the order flips each round), so a change in the machine's
+ *   load hits both alike: the figures are medians, the ratio the median of the per-round ratios.
+ *   Also each proxy's CPU per request (from /proc: user + system time of its processes during
+ *   the run over the requests served), which depends far less on what else runs.
  * - added latency at 1,000 req/s (open loop, the project's load tester): p50/p99 through the
- *   dispatcher minus direct.
+ *   dispatcher minus direct, per round (direct and dispatcher alternately), median over rounds.
  *
- * Usage: deno run -A bench/dispatcher_bench.ts [--seconds 5] → one JSON object on the last line.
+ * Usage: deno run -A bench/dispatcher_bench.ts [--seconds 5] [--rounds 3] → one JSON object on
+ * the last line.
  *
  * @module
  */
@@ -26,21 +32,64 @@ async function run(cmd: string, args: string[]): Promise<string> {
   return text;
 }
 
-/** Requests/s of wrk against `url`, after a 6 s warm-up run (V8 tiers the relay up for seconds). */
-async function wrk(url: string, seconds: number, script: string): Promise<number> {
-  await run("wrk", ["-t1", "-c32", "-d6s", "-s", script, url]);
+/** CPU time (user + system, ms) of processes `pids` so far. */
+async function cpuMs(pids: number[]): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields.length > 12) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
+/** Process ids of `pid` and its children. */
+async function withChildren(pid: number): Promise<number[]> {
+  const out = [pid];
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    const stat = await Deno.readTextFile(`/proc/${e.name}/stat`).catch(() => "");
+    if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) {
+      out.push(Number(e.name));
+    }
+  }
+  return out;
+}
+
+interface WrkRun {
+  rps: number;
+  /** CPU µs per request of the measured processes. */
+  cpuUs: number;
+}
+
+/** One wrk run against `url`; `pids`: the processes whose CPU per request to report. */
+async function wrk(url: string, seconds: number, script: string, pids: number[]): Promise<WrkRun> {
+  const before = await cpuMs(pids);
   const text = await run("wrk", ["-t1", "-c32", `-d${seconds}s`, "-s", script, url]);
+  const cpu = await cpuMs(pids) - before;
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(text);
+  const count = /(\d+) requests in/.exec(text);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text);
-  if (!rps) throw new Error(`wrk printed no rate: ${text}`);
+  if (!rps || !count) throw new Error(`wrk printed no rate: ${text}`);
   if (non2xx) throw new Error(`wrk saw ${non2xx[1]} non-2xx answers from ${url}`);
-  return Number(rps[1]);
+  return { rps: Number(rps[1]), cpuUs: round(cpu * 1000 / Number(count[1])) };
+}
+
+/** Warms `url` up (V8 tiers the relay up for seconds). */
+async function warm(url: string, script: string): Promise<void> {
+  await run("wrk", ["-t1", "-c32", "-d6s", "-s", script, url]);
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 async function startNginx(
   dir: string,
   upstreamPort: number,
-): Promise<{ port: number; stop(): Promise<void> }> {
+): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const conf = `worker_processes 1;
 pid ${dir}/nginx.pid;
@@ -74,6 +123,7 @@ http {
   }
   return {
     port,
+    pid: child.pid,
     async stop() {
       child.kill("SIGQUIT");
       await child.status;
@@ -109,9 +159,13 @@ async function openLoop(endpoint: string, seconds: number): Promise<Record<strin
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { seconds: { type: "string", default: "5" } },
+    options: {
+      seconds: { type: "string", default: "5" },
+      rounds: { type: "string", default: "3" },
+    },
   });
   const seconds = Number(values.seconds);
+  const rounds = Number(values.rounds);
   const dir = await Deno.makeTempDir();
   const script = `${dir}/post.lua`;
   await Deno.writeTextFile(
@@ -128,23 +182,66 @@ if (import.meta.main) {
   ]);
   await new Promise((r) => setTimeout(r, 300));
   const nginx = await startNginx(dir, upstream.port);
-  const direct = await wrk(`${upstream.url}/predict`, seconds, script);
-  const viaNginx = await wrk(`http://127.0.0.1:${nginx.port}/predict`, seconds, script);
-  const viaDispatcher = await wrk(`${dispatcher.url}/predict`, seconds, script);
-  const latDirect = await openLoop(`${upstream.url}/predict`, seconds);
-  const latDispatcher = await openLoop(`${dispatcher.url}/predict`, seconds);
+  const nginxPids = await withChildren(nginx.pid);
+  const targets = {
+    nginx: { url: `http://127.0.0.1:${nginx.port}/predict`, pids: nginxPids },
+    dispatcher: { url: `${dispatcher.url}/predict`, pids: [dispatcher.child.pid] },
+  };
+  await warm(`${upstream.url}/predict`, script);
+  const direct = await wrk(`${upstream.url}/predict`, seconds, script, [upstream.child.pid]);
+  for (const t of Object.values(targets)) await warm(t.url, script);
+  const runs: { nginx: WrkRun; dispatcher: WrkRun }[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 === 0 ? ["nginx", "dispatcher"] as const : ["dispatcher", "nginx"] as const;
+    const r = {} as { nginx: WrkRun; dispatcher: WrkRun };
+    for (const name of order) {
+      r[name] = await wrk(targets[name].url, seconds, script, targets[name].pids);
+    }
+    runs.push(r);
+  }
+  const lat: { direct: Record<string, number>; dispatcher: Record<string, number> }[] = [];
+  for (let i = 0; i < rounds; i++) {
+    lat.push({
+      direct: await openLoop(`${upstream.url}/predict`, seconds),
+      dispatcher: await openLoop(`${dispatcher.url}/predict`, seconds),
+    });
+  }
   await nginx.stop();
   await dispatcher.stop();
   await upstream.stop();
   await Deno.remove(dir, { recursive: true });
+  const mid = (f: (r: (typeof runs)[number]) => number) => round(median(runs.map(f)));
+  const midLat = (f: (r: (typeof lat)[number]) => number) => round(median(lat.map(f)));
   console.log(JSON.stringify({
     client: "wrk -t1 -c32, POST 1-byte body",
-    throughput_rps: { direct: direct, nginx: viaNginx, dispatcher: viaDispatcher },
-    dispatcher_over_nginx: round(viaDispatcher / viaNginx),
-    latency_at_1000_rps_ms: { direct: latDirect, dispatcher: latDispatcher },
-    added_latency_ms: {
-      p50: round(latDispatcher.p50 - latDirect.p50),
-      p99: round(latDispatcher.p99 - latDirect.p99),
+    rounds,
+    throughput_rps: {
+      direct: direct.rps,
+      nginx: mid((r) => r.nginx.rps),
+      dispatcher: mid((r) => r.dispatcher.rps),
     },
+    dispatcher_over_nginx: mid((r) => r.dispatcher.rps / r.nginx.rps),
+    cpu_us_per_request: {
+      direct: direct.cpuUs,
+      nginx: mid((r) => r.nginx.cpuUs),
+      dispatcher: mid((r) => r.dispatcher.cpuUs),
+    },
+    per_round: runs.map((r) => ({
+      nginx_rps: r.nginx.rps,
+      dispatcher_rps: r.dispatcher.rps,
+      ratio: round(r.dispatcher.rps / r.nginx.rps),
+    })),
+    latency_at_1000_rps_ms: {
+      direct: { p50: midLat((r) => r.direct.p50), p99: midLat((r) => r.direct.p99) },
+      dispatcher: { p50: midLat((r) => r.dispatcher.p50), p99: midLat((r) => r.dispatcher.p99) },
+    },
+    added_latency_ms: {
+      p50: midLat((r) => r.dispatcher.p50 - r.direct.p50),
+      p99: midLat((r) => r.dispatcher.p99 - r.direct.p99),
+    },
+    latency_per_round: lat.map((r) => ({
+      direct: [r.direct.p50, r.direct.p99],
+      dispatcher: [r.dispatcher.p50, r.dispatcher.p99],
+    })),
   }));
 }
