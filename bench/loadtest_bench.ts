@@ -8,7 +8,8 @@
  * hold it actually gave (Deno's timers overshoot by ~1–2 ms), and reports the median at
  * `GET /stats`: the "true" server time that the client's median is compared with.
  *
- * Usage: deno run -A bench/loadtest_bench.ts [SECONDS_PER_RATE] → one JSON line last on stdout.
+ * Usage: deno run -A bench/loadtest_bench.ts [SECONDS_PER_RATE [LOADTEST_FLAGS...]] → one JSON
+ * line last on stdout. Extra flags go to every run (A/B: `10 --client fetch`).
  *
  * @module
  */
@@ -67,7 +68,7 @@ async function startServer(): Promise<{ url: string; stop: () => Promise<void> }
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
-async function measure(url: string, rate: number, seconds: number) {
+async function measure(url: string, rate: number, seconds: number, extra: string[]) {
   const args = [
     "--endpoint",
     `${url}/predict`,
@@ -80,6 +81,7 @@ async function measure(url: string, rate: number, seconds: number) {
     "32",
     "--seed",
     "1",
+    ...extra,
   ];
   const opts = parseLoadArgs(args);
   if (opts === "help") throw new Error("unreachable");
@@ -113,7 +115,7 @@ if (import.meta.main) {
     const runs: Awaited<ReturnType<typeof measure>>[] = [];
     try {
       for (const rate of [200, 1000, 2000]) {
-        const run = await measure(server.url, rate, seconds);
+        const run = await measure(server.url, rate, seconds, Deno.args.slice(1));
         console.error(JSON.stringify(run));
         runs.push(run);
       }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { Http1Call, Http1Client, type Http1Request } from "./http1.ts";
 import type { Payload } from "./load_payload.ts";
 import type { Send, SendResult } from "./load_runner.ts";
 
@@ -22,9 +23,20 @@ export interface HttpSenderOptions {
   timeoutMs: number;
   /** Extra request headers. */
   headers?: Record<string, string>;
-  /** The fetch to use (injected in tests). */
+  /** The fetch to use (injected in tests; implies `client: "fetch"`). */
   fetch?: typeof fetch;
+  /**
+   * `http1`: the project's keep-alive HTTP/1.1 client (`lib/http1.ts`, `http:` only, the default
+   * there); `fetch`: Deno's fetch (the default for `https:`, and when `fetch` is injected).
+   */
+  client?: HttpClientKind;
 }
+
+/** Which HTTP client sends the requests. */
+export type HttpClientKind = "http1" | "fetch";
+
+/** A {@link Send} that holds connections: `close` ends them (call it once the run is over). */
+export type Sender = Send & { close(): void };
 
 /**
  * Names a transport failure: `timeout`, `aborted`, `connection_refused`, `connection_reset`,
@@ -44,23 +56,30 @@ export function errorKind(error: unknown, timedOut: boolean, aborted: boolean): 
 }
 
 /**
- * Creates the {@link Send} function of the runner.
+ * Creates the {@link Send} function of the runner, over the HTTP/1.1 client or `fetch` (see
+ * {@link HttpSenderOptions.client}).
  *
- * No `AbortSignal` is handed to `fetch`: in Deno 2.9 a signal per request costs tens of
- * milliseconds of event-loop time per second at 1,000 req/s (schedule lag p99 6 → 40 ms).
- * Instead one sweep timer (every `timeoutMs / 10`, at most 100 ms, running only while requests
- * are in flight) settles overdue requests as `timeout`, and the runner's abort settles the rest
- * as `aborted`. A settled request's fetch finishes in the background and its body is drained, so
- * the connection returns to the keep-alive pool.
+ * Why HTTP/1.1 over `Deno.connect` by default: a `fetch` round trip costs ~0.25 ms of CPU on the
+ * load tester's one thread in Deno 2.9 (Request/Headers objects, streams, promises), the HTTP/1.1
+ * client ~0.06 ms. At 1,000–2,000 req/s on a shared machine that is the difference between an
+ * event loop that keeps the schedule and one that falls behind it (schedule lag, late `done`
+ * stamps, drops at `--max-inflight`): bench/loadtest_bench.ts, `--client fetch` for the A/B.
+ *
+ * No `AbortSignal` per request either (in Deno 2.9 a signal per `fetch` costs tens of ms of
+ * event-loop time per second at 1,000 req/s): one sweep timer (every `timeoutMs / 10`, at most
+ * 100 ms, running only while requests are in flight) settles overdue requests as `timeout` (the
+ * HTTP/1.1 client closes their connection; a fetch finishes in the background and its body is
+ * drained, so its connection returns to the pool), and the runner's abort settles the rest as
+ * `aborted` and closes the connections.
  */
-export function createHttpSender(options: HttpSenderOptions): Send {
-  const doFetch = options.fetch ?? fetch;
+export function createHttpSender(options: HttpSenderOptions): Sender {
   const method = options.method ?? (options.payloads.length ? "POST" : "GET");
-  const headersFor = options.payloads.map((p) => ({
-    ...options.headers,
-    "content-type": p.contentType,
-  }));
-  const plainHeaders = { ...options.headers };
+  const url = new URL(options.url);
+  const kind = options.client ??
+    (options.fetch || url.protocol !== "http:" ? "fetch" : "http1");
+  const { exchange, close } = kind === "http1"
+    ? http1Exchange(url, method, options)
+    : fetchExchange(method, options);
   const inFlight = new Set<InFlight>();
   const watched = new WeakSet<AbortSignal>();
   let sweeper: ReturnType<typeof setInterval> | undefined;
@@ -68,15 +87,19 @@ export function createHttpSender(options: HttpSenderOptions): Send {
   const sweep = () => {
     const now = performance.now();
     for (const entry of inFlight) {
-      if (now >= entry.deadline) entry.settle({ status: 0, error: "timeout" });
+      if (now >= entry.deadline) {
+        entry.settle({ status: 0, error: "timeout" });
+        entry.cancel?.();
+      }
     }
   };
-  return (index, signal) =>
+  const send = (index: number, signal: AbortSignal) =>
     new Promise<SendResult>((resolve) => {
       if (!watched.has(signal)) {
         watched.add(signal);
         signal.addEventListener("abort", () => {
           for (const entry of inFlight) entry.settle({ status: 0, error: "aborted" });
+          close();
         }, { once: true });
       }
       let settled = false;
@@ -99,19 +122,81 @@ export function createHttpSender(options: HttpSenderOptions): Send {
       const pick = options.payloads.length
         ? options.picks?.[index] ?? index % options.payloads.length
         : -1;
+      exchange(pick, entry).then(entry.settle);
+    });
+  return Object.assign(send, {
+    close() {
+      clearInterval(sweeper);
+      sweeper = undefined;
+      close();
+    },
+  });
+}
+
+/**
+ * Sends a request carrying payload `pick` (-1: none); resolves, never rejects. May set
+ * `entry.cancel` to what ends the request early (on timeout).
+ */
+type Exchange = (pick: number, entry: InFlight) => Promise<SendResult>;
+
+function fetchExchange(
+  method: string,
+  options: HttpSenderOptions,
+): { exchange: Exchange; close(): void } {
+  const doFetch = options.fetch ?? fetch;
+  const headersFor = options.payloads.map((p) => ({
+    ...options.headers,
+    "content-type": p.contentType,
+  }));
+  const plainHeaders = { ...options.headers };
+  return {
+    exchange: (pick) =>
       doFetch(options.url, {
         method,
         headers: pick < 0 ? plainHeaders : headersFor[pick],
         body: pick < 0 ? undefined : options.payloads[pick].body,
-      }).then(async (response) => {
+      }).then(async (response): Promise<SendResult> => {
         const replica = response.headers.get("x-replica") ?? undefined;
         await response.arrayBuffer();
-        entry.settle({ status: response.status, replica });
-      }).catch((error) => entry.settle({ status: 0, error: errorKind(error, false, false) }));
-    });
+        return { status: response.status, replica };
+      }).catch((error) => ({ status: 0, error: errorKind(error, false, false) })),
+    close() {},
+  };
+}
+
+function http1Exchange(
+  url: URL,
+  method: string,
+  options: HttpSenderOptions,
+): { exchange: Exchange; close(): void } {
+  const client = new Http1Client({ keepHeaders: ["x-replica"] });
+  const origin = url.origin;
+  const path = `${url.pathname}${url.search}`;
+  const headers = options.headers ?? {};
+  const requests: Http1Request[] = options.payloads.map((p) => ({
+    method,
+    path,
+    headers: { ...headers, "content-type": p.contentType },
+    body: p.body,
+  }));
+  const plain: Http1Request = { method, path, headers, body: null };
+  return {
+    async exchange(pick, entry) {
+      const call = new Http1Call();
+      entry.cancel = () => call.abort();
+      try {
+        const response = await client.request(origin, pick < 0 ? plain : requests[pick], call);
+        return { status: response.status, replica: response.headers["x-replica"] };
+      } catch (error) {
+        return { status: 0, error: errorKind(error, false, call.aborted) };
+      }
+    },
+    close: () => client.close(),
+  };
 }
 
 interface InFlight {
   deadline: number;
   settle(result: SendResult): void;
+  cancel?: () => void;
 }

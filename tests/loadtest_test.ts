@@ -153,6 +153,14 @@ Deno.test("parseLoadArgs", async (t) => {
     assert.equal(o.maxInflight, 1000);
   });
   await t.step("help", () => assert.equal(parseLoadArgs(["--help"]), "help"));
+  await t.step("client: by protocol unless given", () => {
+    const o = parseLoadArgs([...base, "--workload", "1"]);
+    assert.ok(o !== "help");
+    assert.equal(o.client, undefined);
+    const f = parseLoadArgs([...base, "--workload", "1", "--client", "fetch"]);
+    assert.ok(f !== "help");
+    assert.equal(f.client, "fetch");
+  });
   await t.step("shape, scales, thresholds", () => {
     const o = parseLoadArgs([
       ...base,
@@ -239,6 +247,12 @@ Deno.test("parseLoadArgs", async (t) => {
       "slo threshold without slo",
       [...base, "--workload", "1", "--threshold", "slo_violations<1%"],
       /needs --slo-ms/,
+    ],
+    ["bad client", [...base, "--workload", "1", "--client", "gopher"], /--client must be/],
+    [
+      "http1 client over https",
+      ["--endpoint", "https://127.0.0.1:1/", "--workload", "1", "--client", "http1"],
+      /--client http1 needs an http: endpoint/,
     ],
     ["unknown flag", [...base, "--workload", "1", "--rps", "5"], /Unknown option '--rps'/],
     [
