@@ -310,8 +310,10 @@ export class Http1Client {
       call.cancel = () => conn.close();
     }
     conn.pos = conn.len = 0;
-    // Send. A failure here is before any answer, and on a reused connection a stale one.
+    // Send. A failure here is before any answer, and on a reused connection a stale one; but a
+    // server may answer early (413 to a long body) and close: so read what answer there is.
     const body = request.body ?? EMPTY;
+    let sendError: Http1Error | undefined;
     try {
       if (body.length <= COALESCE_BYTES) {
         const out = new Uint8Array(head.length + body.length);
@@ -325,7 +327,7 @@ export class Http1Client {
       }
     } catch (err) {
       if (err instanceof Http1Error) throw err;
-      throw new Http1Error(`send: ${(err as Error).message}`, true, true);
+      sendError = new Http1Error(`send: ${(err as Error).message}`, true, true);
     }
     // Response head (skipping 1xx interim answers).
     let status = 0;
@@ -342,14 +344,15 @@ export class Http1Client {
           more = await conn.fill(this.#maxHead);
         } catch (err) {
           if (err instanceof Http1Error) throw err;
-          throw new Http1Error(
+          throw sendError ?? new Http1Error(
             `no answer: ${(err as Error).message}`,
             true,
             !seen && conn.len === 0,
           );
         }
         if (!more) {
-          throw new Http1Error("connection closed before an answer", true, !seen && conn.len === 0);
+          throw sendError ??
+            new Http1Error("connection closed before an answer", true, !seen && conn.len === 0);
         }
         end = findHeadEnd(conn.buf, conn.pos, conn.len);
       }
@@ -389,6 +392,7 @@ export class Http1Client {
       if (status >= 200 || status === 101) break;
     }
     if (status === 101) throw new Http1Error("unexpected protocol switch", false);
+    if (sendError) keepAlive = false;
     // Body: an error from here on is after the answer began.
     let answer: Uint8Array;
     try {

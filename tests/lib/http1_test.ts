@@ -289,6 +289,30 @@ Deno.test("Http1Client.request", async (t) => {
     });
   }
 
+  await t.step("an early answer to a long body (then closed) is still read", async () => {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const serving = (async () => {
+      for await (const conn of listener) {
+        await conn.read(new Uint8Array(4096));
+        await conn.write(enc.encode(
+          "HTTP/1.1 413 Payload Too Large\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
+        ));
+        conn.close();
+      }
+    })();
+    const client = new Http1Client({ keepHeaders: KEEP });
+    try {
+      const url = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+      const res = await client.request(url, { ...post(), body: new Uint8Array(4_000_000) });
+      assert.equal(res.status, 413);
+      assert.equal(client.openConnections, 0);
+    } finally {
+      client.close();
+      listener.close();
+      await serving.catch(() => {});
+    }
+  });
+
   await t.step("connection refused: before the answer", async () => {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = (listener.addr as Deno.NetAddr).port;
