@@ -141,3 +141,31 @@ Deno.test("http sender: http1 is the default for http:, fetch for https: or an i
   assert.equal(calls, 1);
   send.close();
 });
+
+Deno.test("http sender (http1): a burst opens connections 8 at a time, the rest wait", async () => {
+  const ports = new Set<number>();
+  const ac = new AbortController();
+  const s = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {}, signal: ac.signal },
+    async (_req, info) => {
+      ports.add(info.remoteAddr.port);
+      await new Promise((r) => setTimeout(r, 30));
+      return new Response("{}");
+    },
+  );
+  const send = createHttpSender({
+    url: `http://127.0.0.1:${s.addr.port}/`,
+    payloads: [],
+    timeoutMs: 5000,
+    client: "http1",
+  });
+  const signal = new AbortController().signal;
+  const results = await Promise.all(Array.from({ length: 40 }, (_, i) => send(i, signal)));
+  send.close();
+  ac.abort();
+  await s.finished;
+  assert.ok(results.every((r) => r.status === 200));
+  // unbounded, 40 requests at once open 40 connections; here waves of ≤ 8 connects: 8, then 8 more
+  // when the first answers come (the others take the freed connections)
+  assert.ok(ports.size <= 24, `${ports.size} connections`);
+});
