@@ -58,6 +58,9 @@ interface Waiter {
   cancelTimer(): void;
 }
 
+/** The replicas a first attempt excludes: none (shared, never written). */
+const NOT_TRIED: Set<string> = new Set();
+
 /** Schedules requests onto replicas. */
 export class Dispatcher {
   readonly #o: DispatchOptions;
@@ -90,7 +93,7 @@ export class Dispatcher {
   async dispatch(request: RelayRequest, deadline: number): Promise<RelayResponse> {
     this.#inflight++;
     try {
-      const tried = new Set<string>();
+      let tried: Set<string> = NOT_TRIED;
       for (let attempt = 0;; attempt++) {
         const url = await this.#acquire(deadline, tried, attempt > 0);
         try {
@@ -105,6 +108,7 @@ export class Dispatcher {
             throw new HttpError(502, "bad_gateway", String((err as Error).message));
           }
           this.#o.pool.failed(url);
+          if (tried === NOT_TRIED) tried = new Set();
           tried.add(url);
           if (attempt >= this.#o.maxRetries) {
             throw new HttpError(

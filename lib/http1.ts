@@ -123,7 +123,7 @@ class Connection {
         this.buf = bigger;
       }
     }
-    const n = await this.conn.read(this.buf.subarray(this.len));
+    const n = await this.conn.read(this.len === 0 ? this.buf : this.buf.subarray(this.len));
     if (n === null) return false;
     this.len += n;
     return true;
