@@ -205,7 +205,10 @@ function http1Exchange(
   return {
     async exchange(pick, entry) {
       if (head < waiting.length || inside >= client.openConnections + MAX_CONNECTING) {
-        await new Promise<void>((resolve) => waiting.push(resolve));
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          admit(); // room may have come with a finished connect
+        });
       } else inside++;
       const call = new Http1Call();
       try {

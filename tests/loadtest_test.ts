@@ -2,14 +2,24 @@ import assert from "node:assert/strict";
 import { createApp, parseLoadArgs, THRESHOLD_EXIT } from "../loadtest.ts";
 import type { LoadOptions } from "../lib/load_options.ts";
 
-/** A loopback server answering after `delayMs`, stalling every request during one window. */
+/**
+ * A loopback server answering after `delayMs`, stalling every request during one window that
+ * starts `fromMs` after the first request following `stallAfter` (so the run's set-up time does
+ * not move the window).
+ */
 function stallServer(delayMs: number) {
   let stallFrom = Infinity, stallTo = -Infinity;
+  let armed: { fromMs: number; lengthMs: number } | undefined;
   const seen: { contentType: string | null; bytes: number }[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const body = new Uint8Array(await req.arrayBuffer());
     seen.push({ contentType: req.headers.get("content-type"), bytes: body.length });
     const now = performance.now();
+    if (armed) {
+      stallFrom = now + armed.fromMs;
+      stallTo = stallFrom + armed.lengthMs;
+      armed = undefined;
+    }
     const wait = now >= stallFrom && now < stallTo ? stallTo - now : delayMs;
     await new Promise((r) => setTimeout(r, wait));
     return new Response("{}", { headers: { "x-replica": "r7" } });
@@ -18,8 +28,7 @@ function stallServer(delayMs: number) {
     url: `http://127.0.0.1:${server.addr.port}/predict`,
     seen,
     stallAfter(fromMs: number, lengthMs: number) {
-      stallFrom = performance.now() + fromMs;
-      stallTo = stallFrom + lengthMs;
+      armed = { fromMs, lengthMs };
     },
     close: () => server.shutdown(),
   };
