@@ -99,6 +99,9 @@ export const cpaSpec: z.ZodType<CpaSpec, unknown> = checked(z.strictObject({
   forecastSeconds: seconds.default(CPA_DEFAULTS.forecastSeconds),
   rateWindowSeconds: positive.default(CPA_DEFAULTS.rateWindowSeconds),
   maxForecastFactor: z.number().min(1).default(CPA_DEFAULTS.maxForecastFactor),
+  recentBlend: z.number().min(0).max(1).default(CPA_DEFAULTS.recentBlend),
+  burstWindowSeconds: seconds.default(CPA_DEFAULTS.burstWindowSeconds),
+  burstDeviations: z.number().min(0).default(CPA_DEFAULTS.burstDeviations),
   drainSeconds: positive.default(CPA_DEFAULTS.drainSeconds),
   maxCorrection: z.number().min(1).default(CPA_DEFAULTS.maxCorrection),
   correctionHalfLifeSeconds: positive.default(CPA_DEFAULTS.correctionHalfLifeSeconds),
@@ -179,7 +182,11 @@ export const cpaState: z.ZodType<CpaState, unknown> = z.strictObject({
   updatedAt: z.number().nullable(),
   // absent in a state saved before the forecast and the settle rule: read as fresh
   arrivalRate: z.number().min(0).nullable().default(null),
-  riseFrom: z.strictObject({ at: z.number(), rate: z.number().min(0) }).nullable().default(null),
+  // the rise of an earlier version's forecast: accepted and dropped
+  riseFrom: z.unknown().optional().transform(() => undefined),
+  intervals: z.array(
+    z.strictObject({ at: z.number(), span: z.number().positive(), rate: z.number().min(0) }),
+  ).default([]),
   ready: count.nullable().default(null),
   readySince: z.number().nullable().default(null),
 });

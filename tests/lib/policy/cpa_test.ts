@@ -1,15 +1,23 @@
 import assert from "node:assert/strict";
-import { CPA_DEFAULTS, type CpaSpec, type CpaState, decide } from "../../../lib/policy/cpa.ts";
+import {
+  burstMargin,
+  CPA_DEFAULTS,
+  type CpaSpec,
+  type CpaState,
+  decide,
+  estimateLoad,
+  type RateInterval,
+} from "../../../lib/policy/cpa.ts";
 import { CPA_SEED_DEFAULTS, decide as decideSeed } from "../../../lib/policy/cpa_seed.ts";
 import { cpaSpec, cpaState } from "../../../lib/policy/schema.ts";
 import type { Observation } from "../../../lib/policy/types.ts";
 
-// Defaults: SLO 0.5 s with 20% headroom (plan for p95 ≤ 0.4 s and utilisation ≤ 0.8), 20 req/s
+// The tests' spec: the defaults but 20% headroom (default 15%): SLO 0.5 s (plan for p95 ≤ 0.4 s and utilisation ≤ 0.8), 20 req/s
 // per replica, service time 0.05 s. At 100 req/s the latency target alone needs 6 replicas
 // (p95 ≈ 0.173 s); the utilisation bound needs ⌈100 / 16⌉ = 7 (p95 ≈ 0.097 s).
 
 function spec(over: Partial<CpaSpec> = {}): CpaSpec {
-  return { ...CPA_DEFAULTS, maxReplicas: 20, ...over };
+  return { ...CPA_DEFAULTS, maxReplicas: 20, headroom: 0.2, ...over };
 }
 
 function obs(over: Partial<Observation> = {}): Observation {
@@ -116,10 +124,16 @@ Deno.test("decide", async (t) => {
   await t.step("the spec schema fills the new fields' defaults and rejects bad ones", () => {
     const parsed = cpaSpec.parse({});
     assert.deepEqual(
-      [parsed.settleSeconds, parsed.forecastSeconds, parsed.rateWindowSeconds],
-      [60, 30, 60],
+      [parsed.headroom, parsed.settleSeconds, parsed.forecastSeconds, parsed.rateWindowSeconds],
+      [0.15, 60, 0, 60],
     );
     assert.equal(parsed.maxForecastFactor, 2);
+    assert.deepEqual(
+      [parsed.recentBlend, parsed.burstWindowSeconds, parsed.burstDeviations],
+      [0.25, 300, 1],
+    );
+    assert.throws(() => cpaSpec.parse({ recentBlend: 1.5 }));
+    assert.throws(() => cpaSpec.parse({ burstDeviations: -1 }));
     assert.deepEqual(parsed.behavior.scaleUp.policies.map((p) => [p.type, p.value]), [
       ["Pods", 4],
       ["Percent", 200],
@@ -137,7 +151,14 @@ Deno.test("decide", async (t) => {
       updatedAt: 0,
     };
     const s = cpaState.parse(old);
-    assert.deepEqual([s.arrivalRate, s.riseFrom, s.ready, s.readySince], [null, null, null, null]);
+    assert.deepEqual([s.arrivalRate, s.intervals, s.ready, s.readySince], [null, [], null, null]);
+    // an earlier version's rise is accepted and dropped
+    const earlier = cpaState.parse({ ...old, riseFrom: { at: 0, rate: 5 } });
+    assert.equal((earlier as unknown as Record<string, unknown>).riseFrom, undefined);
+    const d = decide(spec(), earlier, obs());
+    assert.deepEqual(cpaState.parse(JSON.parse(JSON.stringify(d.state))).intervals, [
+      { at: 1000, span: 60, rate: 100 },
+    ]);
   });
 });
 
@@ -184,21 +205,25 @@ Deno.test("decide over time", async (t) => {
     assert.deepEqual([d.state.serviceRate, d.state.readySince], [20, 1000]);
   });
 
-  // A 3× step (100 → 300 req/s) seen through a 60 s rate window, one decision per 15 s.
-  await t.step("forecast: a rise within a window is read as the step that causes it", () => {
-    const rows: [number, number, number, number, string][] = [
-      // now, windowed rate, forecast, desired, reason
-      [0, 100, 100, 7, "AtTarget"],
-      [15, 100, 100, 7, "AtTarget"],
-      [30, 150, 300, 19, "AboveTarget"], // 100 + 50 × 60 / 15; 300 / 16 → 19
-      [45, 200, 300, 19, "AtTarget"], // 100 + 100 × 60 / 30
-      [60, 250, 350, 22, "AboveTarget"], // the slope × 30 s exceeds the step reading
-      [75, 300, 400, 25, "AboveTarget"], // the window has passed: slope × 30 s ahead
-      [90, 300, 300, 25, "ScaleDownStabilized"], // flat: no forecast
-      [105, 290, 290, 25, "ScaleDownStabilized"], // falling: no forecast
+  // A 3× step (100 → 300 req/s) right after the decision at 15 s, seen through a 60 s rate
+  // window, one decision per 15 s.
+  await t.step("forecast: the interval rate is read out of the windowed rate", () => {
+    const rows: [number, number, number, number, number, string][] = [
+      // now, windowed rate, recent rate, plan rate, desired, reason
+      [0, 100, 100, 100, 7, "AtTarget"],
+      [15, 100, 100, 100, 7, "AtTarget"],
+      // (60 × 150 − 45 × 100) / 15 = 300, blended 3:1 with 150 → 262.5; + the burst margin
+      // √(162.5² / 20) = 36.3 → 298.8 req/s: ⌈298.8 / 16⌉ = 19 (the windowed rate alone: 10)
+      [30, 150, 262.5, 298.84, 19, "AboveTarget"],
+      [45, 200, 303.13, 340.58, 22, "AboveTarget"],
+      [60, 250, 313.28, 350.8, 22, "AtTarget"],
+      [75, 300, 315.82, 353.35, 23, "AboveTarget"],
+      [90, 300, 275.83, 314.41, 23, "ScaleDownStabilized"],
+      [105, 300, 296.3, 335.15, 23, "ScaleDownStabilized"],
     ];
     let state: CpaState | undefined;
     let current = 7;
+    const r2 = (x: number) => Math.round(x * 100) / 100;
     const seen = rows.map(([now, rate]) => {
       const d = decide(
         spec({ maxReplicas: 40 }),
@@ -207,26 +232,24 @@ Deno.test("decide over time", async (t) => {
       );
       state = d.state;
       current = d.desired;
-      return [now, rate, d.detail!.forecast, d.desired, d.reason];
+      return [now, rate, r2(d.detail!.recentRate), r2(d.detail!.planRate), d.desired, d.reason];
     });
     assert.deepEqual(seen, rows);
   });
 
   await t.step(
-    "forecast: at most maxForecastFactor × the rate; 0 s and factor 1 turn it off",
+    "forecast: at most maxForecastFactor × the recent rate; 0 s and factor 1 turn it off",
     () => {
       const s = decide(spec(), undefined, obs({ now: 0 })).state;
       const jump = obs({ now: 15, arrivalRatePerSecond: 150 });
-      assert.equal(decide(spec({ maxForecastFactor: 1.5 }), s, jump).detail!.forecast, 225);
-      assert.equal(decide(spec({ maxForecastFactor: 1 }), s, jump).detail!.forecast, 150);
-      const late = decide(spec(), s, obs({ now: 100, arrivalRatePerSecond: 150 }));
-      assert.equal(late.detail!.forecast, 150 + (50 / 100) * 30); // past the window: slope ahead
-      const none = decide(
-        spec({ forecastSeconds: 0 }),
-        s,
-        obs({ now: 100, arrivalRatePerSecond: 150 }),
-      );
-      assert.equal(none.detail!.forecast, 150);
+      const plan = (over: Partial<CpaSpec>) =>
+        decide(spec({ burstDeviations: 0, recentBlend: 0, forecastSeconds: 30, ...over }), s, jump)
+          .detail!;
+      assert.equal(plan({}).recentRate, 300); // (60 × 150 − 45 × 100) / 15
+      assert.equal(plan({}).forecast, 300 + (50 / 15) * 30);
+      assert.equal(plan({ maxForecastFactor: 1.2 }).forecast, 360);
+      assert.equal(plan({ maxForecastFactor: 1 }).forecast, 300);
+      assert.equal(plan({ forecastSeconds: 0 }).forecast, 300);
     },
   );
 
@@ -247,7 +270,18 @@ Deno.test("decide over time", async (t) => {
     }
     assert.deepEqual(seen.slice(0, 8).map((s) => s[1]), [7, 7, 7, 7, 7, 7, 7, 7]);
     assert.equal(seen[1][2], "ScaleDownStabilized");
-    assert.deepEqual(seen[8], [120, 1, "TooFewReplicas"]); // no traffic: 0, clamped to min
+    // no traffic, but the fall from 100 req/s is a change within the burst look-back: a margin
+    // of 100 / √20 = 22.4 req/s keeps 2 replicas; with the margin off, 0 clamped to the minimum
+    assert.deepEqual(seen[8], [120, 2, "BelowTarget"]);
+    let off: CpaState | undefined;
+    current = 7;
+    for (let now = 0; now <= 120; now += 15) {
+      const rate = now === 0 ? 100 : 0;
+      const o = obs({ now, currentReplicas: current, arrivalRatePerSecond: rate });
+      const d = decide(spec({ burstDeviations: 0 }), off, o);
+      [off, current] = [d.state, d.desired];
+      if (now === 120) assert.deepEqual([d.desired, d.reason], [1, "TooFewReplicas"]);
+    }
   });
 
   await t.step("scale-up continues after the rate-limit period", () => {
@@ -271,4 +305,95 @@ Deno.test("cpa versus the seed rule", async (t) => {
       assert.equal(decideSeed(CPA_SEED_DEFAULTS, undefined, o).desired, 1);
     },
   );
+});
+
+Deno.test("estimateLoad", async (t) => {
+  const exact = { ...CPA_DEFAULTS, recentBlend: 0, forecastSeconds: 0, burstDeviations: 0 };
+  // windowed rates (60 s) every 15 s of a load that is 100 req/s, 400 from 15 s, 200 from 60 s
+  const windowed = [[0, 100], [15, 100], [30, 175], [45, 250], [60, 325], [75, 350], [90, 300]];
+  await t.step("exact counters: the interval rates come out exactly", () => {
+    let prev = {
+      updatedAt: null as number | null,
+      arrivalRate: null as number | null,
+      intervals: [] as RateInterval[],
+    };
+    const recent = windowed.map(([now, rate]) => {
+      const e = estimateLoad(exact, prev, now, rate);
+      prev = { updatedAt: now, arrivalRate: rate, intervals: e.intervals };
+      return e.recent;
+    });
+    assert.deepEqual(recent, [100, 100, 400, 400, 400, 200, 200]);
+  });
+  await t.step("recentBlend 1 is the windowed rate itself", () => {
+    let prev = {
+      updatedAt: null as number | null,
+      arrivalRate: null as number | null,
+      intervals: [] as RateInterval[],
+    };
+    for (const [now, rate] of windowed) {
+      const e = estimateLoad({ ...exact, recentBlend: 1 }, prev, now, rate);
+      assert.equal(e.recent, rate);
+      prev = { updatedAt: now, arrivalRate: rate, intervals: e.intervals };
+    }
+  });
+  await t.step("the recent rate is at most the window's arrivals within the interval", () => {
+    const prev = { updatedAt: 0, arrivalRate: 100, intervals: [{ at: 0, span: 60, rate: 100 }] };
+    assert.equal(estimateLoad(exact, prev, 15, 10).recent, 0); // (600 − 4500) / 15 < 0 → 0
+    assert.equal(estimateLoad(exact, prev, 90, 10).recent, 10); // a gap ≥ W: the window itself
+  });
+  await t.step("keeps the intervals of the longer of the rate window and the look-back", () => {
+    let prev = {
+      updatedAt: null as number | null,
+      arrivalRate: null as number | null,
+      intervals: [] as RateInterval[],
+    };
+    for (let now = 0; now <= 600; now += 15) {
+      const e = estimateLoad(exact, prev, now, 100);
+      prev = { updatedAt: now, arrivalRate: 100, intervals: e.intervals };
+    }
+    assert.deepEqual(
+      prev.intervals.map((iv) => iv.at),
+      Array.from({ length: 20 }, (_, i) => 315 + 15 * i),
+    );
+  });
+});
+
+Deno.test("burstMargin", async (t) => {
+  const spec = { burstWindowSeconds: 300, burstDeviations: 1 };
+  const series = (rates: number[]): RateInterval[] =>
+    rates.map((rate, i) => ({ at: 15 * (i + 1), span: 15, rate }));
+  const cases: [string, number[], number][] = [
+    ["flat load: no margin", new Array(20).fill(1000), 0],
+    ["one 2,000 req/s step among 20 intervals: 2000 / √20", [
+      ...new Array(10).fill(1000),
+      ...new Array(10).fill(3000),
+    ], 2000 / Math.sqrt(20)],
+    [
+      "bursts every other interval: 19 swings of 1,000 over 20 slots",
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? 2000 : 1000)),
+      1000 * Math.sqrt(19 / 20),
+    ],
+    [
+      "a look-back not yet filled counts the missing intervals as unchanged",
+      [1000, 3000],
+      2000 / Math.sqrt(20),
+    ],
+    ["changes older than the look-back are forgotten", [5000, ...new Array(25).fill(1000)], 0],
+  ];
+  for (const [name, rates, want] of cases) {
+    await t.step(name, () => {
+      const intervals = series(rates);
+      const got = burstMargin(intervals, intervals.at(-1)!.at, spec);
+      assert.ok(Math.abs(got - want) < 1e-9, `${got} vs ${want}`);
+    });
+  }
+  await t.step("scales with burstDeviations; 0 turns it off", () => {
+    const intervals = series([1000, 2000, 1000, 2000]);
+    const at = intervals.at(-1)!.at;
+    assert.equal(burstMargin(intervals, at, { ...spec, burstDeviations: 0 }), 0);
+    const one = burstMargin(intervals, at, spec);
+    assert.ok(
+      Math.abs(burstMargin(intervals, at, { ...spec, burstDeviations: 2 }) - 2 * one) < 1e-9,
+    );
+  });
 });
