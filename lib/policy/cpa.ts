@@ -21,20 +21,22 @@
  *    to a window. The policy reads the rate of each interval between its decisions out of it
  *    (deconvolution, kept in state; see {@link estimateLoad}): exact counters give a step in full
  *    one interval after it, instead of a window later. The plan is that recent rate, plus
- *    (`forecastSeconds`, default 0: off) the windowed rate's slope that far ahead, plus a burst
- *    margin of `burstDeviations` × the RMS change between consecutive interval rates over the
- *    last `burstWindowSeconds` ({@link burstMargin}): Erlang-C sizing at the mean is enough for
- *    Poisson arrivals, not for a load that moves by hundreds of req/s between decisions, which
- *    no reactive loop with a pod startup of ~20 s can follow, so capacity for the typical move
- *    is kept where the load is bursty and nowhere else. A falling rate is planned for as it is
- *    (the scale-down stabilisation window holds the replicas). The backlog adds the rate that
- *    drains it within `drainSeconds`: λ' = plan + queueLength / drainSeconds.
+ *    (`forecastSeconds`, default 0: off) the windowed rate's slope that far ahead. A falling
+ *    rate is planned for as it is (the scale-down stabilisation window holds the replicas). The
+ *    backlog adds the rate that drains it within `drainSeconds`: λ' = plan + queueLength /
+ *    drainSeconds. The burst margin b is `burstDeviations` × the RMS change between consecutive
+ *    interval rates over the last `burstWindowSeconds` ({@link burstMargin}): Erlang-C sizing
+ *    at the mean suits Poisson arrivals, not a load that moves by hundreds of req/s between
+ *    decisions, which no reactive loop with a pod startup of ~20 s can follow.
  * 4. Sizing. The replicas form one M/M/c queue (the dispatcher's FIFO in front of c replicas).
  *    p95 sojourn ≈ p95 of the Erlang-C waiting time + service time (see queueing.ts); the raw
  *    proposal is the fewest c with that under `targetLatencySeconds × (1 − headroom)` and with
  *    utilisation ρ = λ'/(c·μ) ≤ 1 − headroom: at tens of replicas the latency target alone sizes
  *    for stability, so `headroom` is also a capacity margin, the spare capacity that absorbs a
- *    rise faster than the loop (the knob trading cost for safety). When the service time alone
+ *    rise faster than the loop (the knob trading cost for safety). The spare capacity is at
+ *    least the burst margin: c·μ ≥ max(λ'/(1 − headroom), λ' + b) — the larger of the two, not
+ *    both, so a bursty load gets spare capacity for its typical move and a calm one (b is then
+ *    Poisson noise, ~30 req/s at 1,500 req/s) costs no more than the headroom. When the service time alone
  *    is over the target (`SLOUnreachable`) it is the fewest c for which 95% of requests do not
  *    wait (and the utilisation bound holds), past which replicas cannot help.
  * 5. Normalisation. The same behavior code as `hpa`: scale down only after the stabilisation
@@ -71,9 +73,7 @@ export interface CpaSpec extends ReplicaBounds {
   /** The p95 latency SLO, seconds. Default 0.5. */
   targetLatencySeconds: number;
   /**
-   * Plan for p95 ≤ SLO × (1 − headroom) and utilisation ≤ 1 − headroom; in [0, 1). Default 0.15
-   * (with the burst margin, the cheapest setting that kept ≤ 1% violations on the calm and the
-   * conversation-trace scenarios in the simulator).
+   * Plan for p95 ≤ SLO × (1 − headroom) and utilisation ≤ 1 − headroom; in [0, 1). Default 0.2.
    */
   headroom: number;
   /** Requests/s one saturated replica completes, batching included. Default 20. */
@@ -110,8 +110,8 @@ export interface CpaSpec extends ReplicaBounds {
    */
   burstWindowSeconds: number;
   /**
-   * Plan for at least the look-back's mean rate plus this many standard deviations of its
-   * interval rates (0: off). Default 1.
+   * Keep at least this many × the RMS change of the interval rates over the look-back as spare
+   * capacity (see {@link burstMargin}; 0: off). Default 2.
    */
   burstDeviations: number;
   /** Drain the dispatcher backlog within this many seconds. Default 10. */
@@ -141,7 +141,7 @@ export const CPA_DEFAULTS: Readonly<CpaSpec> = Object.freeze({
   minReplicas: 1,
   maxReplicas: 10,
   targetLatencySeconds: 0.5,
-  headroom: 0.15,
+  headroom: 0.2,
   serviceRatePerReplica: 20,
   learnServiceRate: true,
   learningRate: 0.2,
@@ -151,7 +151,7 @@ export const CPA_DEFAULTS: Readonly<CpaSpec> = Object.freeze({
   maxForecastFactor: 2,
   recentBlend: 0.25,
   burstWindowSeconds: 300,
-  burstDeviations: 1,
+  burstDeviations: 2,
   drainSeconds: 10,
   maxCorrection: 3,
   correctionHalfLifeSeconds: 300,
@@ -344,7 +344,7 @@ export function decide(
   const serviceTime = spec.serviceTimeSeconds ?? 1 / mu;
 
   const load = estimateLoad(spec, prev, now, lambda);
-  const forecast = load.forecast + load.burst;
+  const forecast = load.forecast;
   const planRate = forecast + queue / spec.drainSeconds;
   const target = spec.targetLatencySeconds * (1 - spec.headroom);
   const limit = Math.max(spec.maxReplicas, current) + 1;
@@ -356,7 +356,9 @@ export function decide(
       quantile: SLO_QUANTILE,
     };
     const sizing = fewestServers(model, { target, limit });
-    const margin = Math.ceil(planRate / (model.serviceRate * (1 - spec.headroom)) - 1e-9);
+    // spare capacity: the larger of the headroom's share and the burst margin (not both)
+    const spare = Math.max(planRate / (1 - spec.headroom), planRate + load.burst);
+    const margin = Math.ceil(spare / model.serviceRate - 1e-9);
     return {
       model,
       feasible: sizing.feasible,
@@ -413,6 +415,7 @@ export function decide(
       serviceRate: mu,
       slowdown,
       recentRate: load.recent,
+      burstMargin: load.burst,
       forecast,
       planRate,
       predictedP95: predicted,

@@ -30,7 +30,7 @@ export const SWEEP_KNOBS: Readonly<Record<PolicyName, Knob>> = Object.freeze({
   "cpa": {
     key: "headroom",
     values: [0, 0.1, 0.15, 0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75],
-    defaultValue: 0.15,
+    defaultValue: 0.2,
   },
   "cpa-seed": { key: "targetLatencySeconds", values: [0.125, 0.25, 0.5, 1], defaultValue: 0.5 },
   "kpa": {

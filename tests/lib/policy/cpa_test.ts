@@ -12,12 +12,12 @@ import { CPA_SEED_DEFAULTS, decide as decideSeed } from "../../../lib/policy/cpa
 import { cpaSpec, cpaState } from "../../../lib/policy/schema.ts";
 import type { Observation } from "../../../lib/policy/types.ts";
 
-// The tests' spec: the defaults but 20% headroom (default 15%): SLO 0.5 s (plan for p95 ≤ 0.4 s and utilisation ≤ 0.8), 20 req/s
+// Defaults: SLO 0.5 s (plan for p95 ≤ 0.4 s and utilisation ≤ 0.8), 20 req/s
 // per replica, service time 0.05 s. At 100 req/s the latency target alone needs 6 replicas
 // (p95 ≈ 0.173 s); the utilisation bound needs ⌈100 / 16⌉ = 7 (p95 ≈ 0.097 s).
 
 function spec(over: Partial<CpaSpec> = {}): CpaSpec {
-  return { ...CPA_DEFAULTS, maxReplicas: 20, headroom: 0.2, ...over };
+  return { ...CPA_DEFAULTS, maxReplicas: 20, ...over };
 }
 
 function obs(over: Partial<Observation> = {}): Observation {
@@ -125,12 +125,12 @@ Deno.test("decide", async (t) => {
     const parsed = cpaSpec.parse({});
     assert.deepEqual(
       [parsed.headroom, parsed.settleSeconds, parsed.forecastSeconds, parsed.rateWindowSeconds],
-      [0.15, 60, 0, 60],
+      [0.2, 60, 0, 60],
     );
     assert.equal(parsed.maxForecastFactor, 2);
     assert.deepEqual(
       [parsed.recentBlend, parsed.burstWindowSeconds, parsed.burstDeviations],
-      [0.25, 300, 1],
+      [0.25, 300, 2],
     );
     assert.throws(() => cpaSpec.parse({ recentBlend: 1.5 }));
     assert.throws(() => cpaSpec.parse({ burstDeviations: -1 }));
@@ -209,17 +209,18 @@ Deno.test("decide over time", async (t) => {
   // window, one decision per 15 s.
   await t.step("forecast: the interval rate is read out of the windowed rate", () => {
     const rows: [number, number, number, number, number, string][] = [
-      // now, windowed rate, recent rate, plan rate, desired, reason
-      [0, 100, 100, 100, 7, "AtTarget"],
-      [15, 100, 100, 100, 7, "AtTarget"],
-      // (60 × 150 − 45 × 100) / 15 = 300, blended 3:1 with 150 → 262.5; + the burst margin
-      // √(162.5² / 20) = 36.3 → 298.8 req/s: ⌈298.8 / 16⌉ = 19 (the windowed rate alone: 10)
-      [30, 150, 262.5, 298.84, 19, "AboveTarget"],
-      [45, 200, 303.13, 340.58, 22, "AboveTarget"],
-      [60, 250, 313.28, 350.8, 22, "AtTarget"],
-      [75, 300, 315.82, 353.35, 23, "AboveTarget"],
-      [90, 300, 275.83, 314.41, 23, "ScaleDownStabilized"],
-      [105, 300, 296.3, 335.15, 23, "ScaleDownStabilized"],
+      // now, windowed rate, recent rate, burst margin, desired, reason
+      [0, 100, 100, 0, 7, "AtTarget"],
+      [15, 100, 100, 0, 7, "AtTarget"],
+      // (60 × 150 − 45 × 100) / 15 = 300, blended 3:1 with 150 → 262.5 req/s; capacity: the
+      // larger of the headroom's 262.5 / 0.8 = 328 and the burst margin's 262.5 + 2 × √(162.5² /
+      // 20) = 335 req/s → ⌈335 / 20⌉ = 17 (the windowed rate alone would give 10)
+      [30, 150, 262.5, 72.67, 17, "AboveTarget"],
+      [45, 200, 303.13, 74.91, 19, "AboveTarget"],
+      [60, 250, 313.28, 75.05, 20, "AboveTarget"],
+      [75, 300, 315.82, 75.05, 20, "AtTarget"],
+      [90, 300, 275.83, 77.16, 20, "ScaleDownStabilized"],
+      [105, 300, 296.3, 77.7, 20, "ScaleDownStabilized"],
     ];
     let state: CpaState | undefined;
     let current = 7;
@@ -232,9 +233,29 @@ Deno.test("decide over time", async (t) => {
       );
       state = d.state;
       current = d.desired;
-      return [now, rate, r2(d.detail!.recentRate), r2(d.detail!.planRate), d.desired, d.reason];
+      return [now, rate, r2(d.detail!.recentRate), r2(d.detail!.burstMargin), d.desired, d.reason];
     });
     assert.deepEqual(seen, rows);
+  });
+
+  await t.step("spare capacity: the larger of the headroom's and the burst margin's", () => {
+    const s = decide(spec(), undefined, obs({ now: 0 })).state;
+    const at = (over: Partial<CpaSpec>) =>
+      decide(
+        spec({ recentBlend: 0, maxReplicas: 40, ...over }),
+        decide(spec({ recentBlend: 0, maxReplicas: 40, ...over }), s, obs({ now: 15 })).state,
+        obs({ now: 30, arrivalRatePerSecond: 150 }),
+      );
+    // recent rate (60 × 150 − 45 × 100) / 15 = 300 req/s, one change of 200 in the look-back
+    const rows: [Partial<CpaSpec>, number][] = [
+      [{ burstDeviations: 0 }, 19], // 300 / 0.8 = 375 → ⌈375 / 20⌉
+      [{ burstDeviations: 2 }, 20], // 300 + 2 × 200 / √20 = 389 > 375 → ⌈19.5⌉
+      [{ burstDeviations: 6 }, 29], // 300 + 6 × 44.7 = 568 → ⌈28.4⌉; compounded /0.8 it would be 36
+      [{ burstDeviations: 6, headroom: 0.6 }, 38], // 300 / 0.4 = 750 > 568 → ⌈37.5⌉
+    ];
+    for (const [over, want] of rows) {
+      assert.equal(at(over).detail!.proposal, want, JSON.stringify(over));
+    }
   });
 
   await t.step(
@@ -270,9 +291,10 @@ Deno.test("decide over time", async (t) => {
     }
     assert.deepEqual(seen.slice(0, 8).map((s) => s[1]), [7, 7, 7, 7, 7, 7, 7, 7]);
     assert.equal(seen[1][2], "ScaleDownStabilized");
-    // no traffic, but the fall from 100 req/s is a change within the burst look-back: a margin
-    // of 100 / √20 = 22.4 req/s keeps 2 replicas; with the margin off, 0 clamped to the minimum
-    assert.deepEqual(seen[8], [120, 2, "BelowTarget"]);
+    // no traffic, but the fall from 100 req/s is a change within the burst look-back: a spare
+    // capacity of 2 × 100 / √20 = 44.7 req/s keeps ⌈44.7 / 20⌉ = 3 replicas; with the margin
+    // off, 0 clamped to the minimum
+    assert.deepEqual(seen[8], [120, 3, "BelowTarget"]);
     let off: CpaState | undefined;
     current = 7;
     for (let now = 0; now <= 120; now += 15) {
