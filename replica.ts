@@ -11,7 +11,12 @@
  * @module
  */
 import { Batcher } from "./lib/batcher.ts";
-import { createDecodePool, type ImageDecoder, inProcessDecoder } from "./lib/decode_pool.ts";
+import {
+  adaptiveDecoder,
+  createDecodePool,
+  type ImageDecoder,
+  inProcessDecoder,
+} from "./lib/decode_pool.ts";
 import { initJpegCodec } from "./lib/image.ts";
 import type { Flags } from "./lib/cli.ts";
 import { serveMain, withinGrace } from "./lib/main.ts";
@@ -174,14 +179,17 @@ export async function run(
   );
   const registry = createRegistry();
   const metrics = replicaMetrics(registry);
-  const state: ReplicaState = { ready: false, draining: false, inFlight: 0 };
   const model = await loadWorkerModel(bytes, {
     backend: options.backend as "wasm" | "native",
     threads: options.threads,
   });
   const batcher = modelBatcher(model, metrics, options);
   const pool = options.decodeWorkers > 0 ? createDecodePool(options.decodeWorkers) : undefined;
-  const decode: ImageDecoder = pool?.decode ?? inProcessDecoder;
+  const state: ReplicaState = { ready: false, draining: false, inFlight: 0 };
+  // Inline while this request is the only one in hand (no thread hop), else in the pool.
+  const decode: ImageDecoder = pool
+    ? adaptiveDecoder(pool.decode, () => (state.inFlight ?? 0) > 1 || pool.pending > 0)
+    : inProcessDecoder;
   let name = options.name;
   const app = createApp({
     batcher,

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { createDecodePool, type ImageDecoder, inProcessDecoder } from "../../lib/decode_pool.ts";
+import {
+  adaptiveDecoder,
+  createDecodePool,
+  type DecodedTensor,
+  type ImageDecoder,
+  inProcessDecoder,
+} from "../../lib/decode_pool.ts";
 import { ImageError, initJpegCodec } from "../../lib/image.ts";
 
 const ROOT = new URL("../../testdata/", import.meta.url);
@@ -92,4 +98,33 @@ Deno.test("decode pool: close fails pending and later decodes", async () => {
   await assert.rejects(pending, /closed/);
   await assert.rejects(pool.decode(read("images/rocket.jpg"), { maxPixels: 4e7 }), /closed/);
   assert.throws(() => createDecodePool(0), RangeError);
+});
+
+Deno.test("adaptive decoder: inline when idle and small, the pool when busy or large", async () => {
+  await initJpegCodec();
+  const pooled: number[] = [];
+  const pool: ImageDecoder = (bytes, o) => (pooled.push(bytes.length), inProcessDecoder(bytes, o));
+  let busy = false;
+  const decode = adaptiveDecoder(pool, () => busy, 1_000_000);
+  const small = read("images/synthetic_640x480_q90.jpg"); // 0.3 MP
+  const large = read("images/synthetic_4000x3000_q85.jpg"); // 12 MP
+  const o = { maxPixels: 40_000_000 };
+  const withoutTime = ({ decodeMs: _, ...rest }: DecodedTensor) => rest;
+  assert.deepEqual(
+    withoutTime(await decode(small, o)),
+    withoutTime(await inProcessDecoder(small, o)),
+  );
+  assert.deepEqual(pooled, [], "idle and small: decoded inline");
+  await decode(large, o);
+  assert.deepEqual(pooled, [large.length], "large: pool even when idle");
+  busy = true;
+  await decode(small, o);
+  assert.deepEqual(pooled, [large.length, small.length], "busy: pool");
+  busy = false;
+  const refused = await decode(read("bad_inputs/random_bytes.bin"), o).then(
+    () => "",
+    (e) => e.code,
+  );
+  assert.equal(refused, "unsupported_format");
+  assert.equal(pooled.length, 2, "refused from the header: inline");
 });
