@@ -129,7 +129,9 @@ export async function runLivePolicy(
 ): Promise<ReportRun> {
   const label = variant?.label ?? policy;
   const dir = `${o.workDir}/${label.replace(/[^A-Za-z0-9.=-]+/g, "_")}`;
-  const spec = { ...o.specs?.[policy], ...variant?.spec };
+  // cpa reads interval rates out of the windowed rate: tell it the window the metrics use
+  const window = policy === "cpa" ? { rateWindowSeconds: o.windowSeconds } : {};
+  const spec = { ...window, ...o.specs?.[policy], ...variant?.spec };
   await Deno.mkdir(dir, { recursive: true });
   const workloadFile = `${dir}/workload.txt`;
   await Deno.writeTextFile(workloadFile, o.schedule.counts.join("\n") + "\n");

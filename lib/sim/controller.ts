@@ -6,7 +6,8 @@
  * The simulator gives every policy the run's replica bounds. `cpa` is also told the replica's
  * capacity from the calibration, as an operator would configure it from the inference bench:
  * `serviceRatePerReplica` = saturation rate (full batches back to back) and
- * `serviceTimeSeconds` = a full batch's mean service time. A spec passed in wins over both.
+ * `serviceTimeSeconds` = a full batch's mean service time, and the metrics pipeline's rate
+ * window (`rateWindowSeconds`, which cpa deconvolves). A spec passed in wins over all three.
  *
  * @module
  */
@@ -49,6 +50,8 @@ export interface SimSpecContext {
   calibration: Calibration;
   /** The replicas' largest batch. */
   maxBatch: number;
+  /** Window of the pipeline's `rate()`, seconds (cpa reads interval rates out of it). */
+  rateWindowSeconds?: number;
 }
 
 /** The spec `policy` runs with in the simulator: simulator context, then `spec` on top. */
@@ -65,6 +68,9 @@ export function simSpec(
     base.serviceRatePerReplica = saturationRate(context.calibration, context.maxBatch);
     base.serviceTimeSeconds = batchMoments(context.calibration, context.maxBatch)
       .mean[context.maxBatch];
+    if (context.rateWindowSeconds !== undefined) {
+      base.rateWindowSeconds = context.rateWindowSeconds;
+    }
   }
   return { ...base, ...spec };
 }

@@ -201,6 +201,7 @@ function makePolicy(cfg: ResolvedConfig): PolicyController | null {
     maxReplicas: cfg.maxReplicas,
     calibration: cfg.calibration,
     maxBatch: cfg.dispatcher.maxBatch,
+    rateWindowSeconds: cfg.metrics.rateWindowSeconds,
   });
   return createPolicyController(c.policy, spec);
 }

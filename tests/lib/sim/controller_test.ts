@@ -13,6 +13,17 @@ Deno.test("simSpec", async (t) => {
     assert.equal(spec.serviceRatePerReplica, 40);
     assert.equal(spec.serviceTimeSeconds, 0.2);
   });
+  await t.step("cpa gets the pipeline's rate window when the run has one", () => {
+    assert.equal(simSpec("cpa", undefined, context).rateWindowSeconds, undefined);
+    const spec = simSpec("cpa", undefined, { ...context, rateWindowSeconds: 15 });
+    assert.equal(spec.rateWindowSeconds, 15);
+    const given = simSpec("cpa", { rateWindowSeconds: 30 }, { ...context, rateWindowSeconds: 15 });
+    assert.equal(given.rateWindowSeconds, 30);
+    assert.equal(
+      simSpec("hpa", undefined, { ...context, rateWindowSeconds: 15 }).rateWindowSeconds,
+      undefined,
+    );
+  });
   await t.step("a given spec wins", () => {
     const spec = simSpec("cpa", { serviceRatePerReplica: 25, maxReplicas: 9 }, context);
     assert.equal(spec.serviceRatePerReplica, 25);
