@@ -86,6 +86,19 @@ async function buildActuator(
   return createDryRunActuator({ replicas: initial, min: o.min, max: o.max, observe, log });
 }
 
+/**
+ * Spec fields the metric source implies: cpa deconvolves the arrival rate's `rate()` window, which
+ * for the built-in scraper is `--window-s` (Prometheus' default queries use `[1m]`, cpa's default).
+ * `--spec` fields win over these.
+ */
+export function windowSpec(
+  policy: string,
+  metrics: string,
+  windowS: number,
+): { rateWindowSeconds?: number } {
+  return policy === "cpa" && metrics !== "prometheus" ? { rateWindowSeconds: windowS } : {};
+}
+
 /** Starts the autoscaler; stops (and, with `local`, stops its replicas) when `signal` aborts. */
 export async function run(
   o: AutoscalerOptions,
@@ -93,7 +106,12 @@ export async function run(
   log: Logger = createLogger("autoscaler"),
 ): Promise<RunningAutoscaler> {
   if (o.min > o.max) throw new UsageError(`--min must not exceed --max: got ${o.min} > ${o.max}`);
-  const spec = { ...await jsonFlag(o.spec, "spec"), minReplicas: o.min, maxReplicas: o.max };
+  const spec = {
+    ...windowSpec(o.policy, o.metrics, o.windowS),
+    ...await jsonFlag(o.spec, "spec"),
+    minReplicas: o.min,
+    maxReplicas: o.max,
+  };
   try {
     resolveSpec(o.policy as PolicyName, spec);
   } catch (err) {

@@ -9,6 +9,7 @@ import { createApp, createController } from "../lib/autoscaler_app.ts";
 import type { MetricReading } from "../lib/metric_source.ts";
 import { autoscalerMetrics, createRegistry } from "../lib/metrics.ts";
 import { type Started, startScript } from "./support/process.ts";
+import { windowSpec } from "../lib/autoscaler_run.ts";
 
 function fakeApp(reading: MetricReading) {
   const scaled: number[] = [];
@@ -218,4 +219,10 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("windowSpec: cpa learns the scraper's rate window, not Prometheus' or other policies", () => {
+  assert.deepEqual(windowSpec("cpa", "scrape", 15), { rateWindowSeconds: 15 });
+  assert.deepEqual(windowSpec("cpa", "prometheus", 15), {});
+  assert.deepEqual(windowSpec("hpa", "scrape", 15), {});
 });
