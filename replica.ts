@@ -179,10 +179,11 @@ export async function run(
   );
   const registry = createRegistry();
   const metrics = replicaMetrics(registry);
+  // Each batch's input is built fresh (modelBatcher, warmUp): hand it over instead of copying.
   const model = await loadWorkerModel(bytes, {
     backend: options.backend as "wasm" | "native",
     threads: options.threads,
-  });
+  }, { transferInput: true });
   const batcher = modelBatcher(model, metrics, options);
   const pool = options.decodeWorkers > 0 ? createDecodePool(options.decodeWorkers) : undefined;
   const state: ReplicaState = { ready: false, draining: false, inFlight: 0 };

@@ -13,12 +13,27 @@ interface Pending {
   reject(err: Error): void;
 }
 
+/** Options of {@link loadWorkerModel} beyond the session's. */
+export interface WorkerModelOptions {
+  /**
+   * `run()` hands an input that is exactly `batchSize` images over its whole buffer to the worker
+   * (transferred, so the caller's array is detached afterwards) instead of copying it: for callers
+   * that build a fresh batch per call. Default false: the input is copied.
+   */
+  transferInput?: boolean;
+}
+
 /**
  * Starts a model worker, loads `bytes` in it and resolves once the session is ready.
  *
- * `run()` transfers a copy of the input to the worker; the logits come back transferred.
+ * `run()` transfers a copy of the input to the worker (or the input itself, see
+ * {@link WorkerModelOptions.transferInput}); the logits come back transferred.
  */
-export function loadWorkerModel(bytes: Uint8Array, options: LoadOptions): Promise<InferenceModel> {
+export function loadWorkerModel(
+  bytes: Uint8Array,
+  options: LoadOptions,
+  workerOptions: WorkerModelOptions = {},
+): Promise<InferenceModel> {
   const worker = new Worker(new URL("./model_worker.ts", import.meta.url), { type: "module" });
   const pending = new Map<number, Pending>();
   let nextId = 1;
@@ -60,7 +75,10 @@ export function loadWorkerModel(bytes: Uint8Array, options: LoadOptions): Promis
         outputName,
         run(input, batchSize) {
           if (failure) return Promise.reject(failure);
-          const copy = input.slice(0, batchSize * IMAGE_FLOATS);
+          const floats = batchSize * IMAGE_FLOATS;
+          const whole = input.byteOffset === 0 && input.length === floats &&
+            input.buffer.byteLength === input.byteLength;
+          const copy = workerOptions.transferInput && whole ? input : input.slice(0, floats);
           const id = nextId++;
           return new Promise((resolve, reject) => {
             pending.set(id, { resolve, reject });

@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { IMAGE_FLOATS, loadModel } from "../../lib/model.ts";
+import { loadWorkerModel } from "../../lib/worker_model.ts";
+
+const bytes = await Deno.readFile(new URL("../../models/resnet18.onnx", import.meta.url));
+const options = { backend: "native", threads: 1 } as const;
+
+/** Two images of seeded noise, laid end to end. */
+function batch(): Float32Array {
+  const input = new Float32Array(2 * IMAGE_FLOATS);
+  let x = 12345;
+  for (let i = 0; i < input.length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    input[i] = (x / 2 ** 32) * 4 - 2;
+  }
+  return input;
+}
+
+Deno.test("worker model: the session's logits, the input copied or handed over", async () => {
+  const local = await loadModel(bytes, options);
+  const copying = await loadWorkerModel(bytes, options);
+  const handing = await loadWorkerModel(bytes, options, { transferInput: true });
+  try {
+    const want = await local.run(batch(), 2);
+    const kept = batch();
+    assert.deepEqual(await copying.run(kept, 2), want);
+    assert.equal(kept.length, 2 * IMAGE_FLOATS, "copied: the caller keeps its input");
+    const given = batch();
+    assert.deepEqual(await handing.run(given, 2), want);
+    assert.equal(given.length, 0, "handed over: the caller's array is detached");
+    const larger = new Float32Array(3 * IMAGE_FLOATS);
+    larger.set(batch());
+    assert.deepEqual(await handing.run(larger, 2), want);
+    assert.equal(larger.length, 3 * IMAGE_FLOATS, "not exactly the batch: copied");
+  } finally {
+    await Promise.all([local.release(), copying.release(), handing.release()]);
+  }
+});
