@@ -12,29 +12,20 @@
  *
  * @module
  */
-import { Http1Call, Http1Client, Http1Error } from "./http1.ts";
+import { DeadlineSweep } from "./deadline_sweep.ts";
+import {
+  Http1Call,
+  Http1Client,
+  Http1Error,
+  type Http1Request,
+  type Http1Response,
+} from "./http1.ts";
 
-/** A request as the dispatcher relays it (body bytes untouched). */
-export interface RelayRequest {
-  /** Path and query, e.g. `/predict?topk=3`. */
-  path: string;
-  /** HTTP method. */
-  method: string;
-  /** Headers to send (content type, deadline). */
-  headers: Record<string, string>;
-  /** Body bytes, or null. */
-  body: Uint8Array | null;
-}
+/** A request as the dispatcher relays it (body bytes untouched): path, method, headers, body. */
+export type RelayRequest = Http1Request;
 
-/** A replica's buffered answer. */
-export interface RelayResponse {
-  /** HTTP status. */
-  status: number;
-  /** Response headers worth relaying. */
-  headers: Record<string, string>;
-  /** Body bytes. */
-  body: Uint8Array;
-}
+/** A replica's buffered answer: status, the headers worth relaying, body. */
+export type RelayResponse = Http1Response;
 
 /** The replica could not be reached or dropped the connection before answering. */
 export class ConnectionError extends Error {
@@ -73,29 +64,19 @@ export const RELAYED_HEADERS = [
 
 /**
  * A {@link Relay} over Deno's fetch with its own keep-alive connection pool. Timeouts are
- * enforced by one sweep every `sweepMs` over the requests in flight rather than a timer per
- * request (a per-request `AbortSignal.timeout` costs a timer on the hot path).
+ * enforced by one {@link DeadlineSweep} every `sweepMs` rather than a timer per request (a
+ * per-request `AbortSignal.timeout` costs a timer on the hot path).
  */
 export function createFetchRelay(sweepMs = 25): Relay & { close(): void } {
   const client = Deno.createHttpClient({ http2: false, poolMaxIdlePerHost: 256 });
-  const inflight = new Set<{ deadline: number; controller: AbortController }>();
-  const sweeper = setInterval(() => {
-    const now = performance.now();
-    for (const entry of inflight) {
-      if (entry.deadline <= now) {
-        inflight.delete(entry);
-        entry.controller.abort();
-      }
-    }
-  }, sweepMs);
-  Deno.unrefTimer(sweeper);
+  const sweep = new DeadlineSweep(sweepMs);
   const relay = async (replicaUrl: string, request: RelayRequest, timeoutMs: number) => {
-    const entry = { deadline: performance.now() + timeoutMs, controller: new AbortController() };
-    inflight.add(entry);
+    const controller = new AbortController();
+    const cancel = sweep.add(timeoutMs, () => controller.abort());
     try {
-      return await send(replicaUrl, request, entry.controller.signal);
+      return await send(replicaUrl, request, controller.signal);
     } finally {
-      inflight.delete(entry);
+      cancel();
     }
   };
   const send = async (replicaUrl: string, request: RelayRequest, signal: AbortSignal) => {
@@ -126,12 +107,7 @@ export function createFetchRelay(sweepMs = 25): Relay & { close(): void } {
     }
     return { status: response.status, headers, body };
   };
-  return Object.assign(relay, {
-    close() {
-      clearInterval(sweeper);
-      client.close();
-    },
-  });
+  return Object.assign(relay, { close: () => client.close() });
 }
 
 /** Closes idle upstream connections unused this long (a replica removed from the pool). */
@@ -145,41 +121,28 @@ const IDLE_MS = 30_000;
 export function createHttp1Relay(sweepMs = 25): Relay & { close(): void } {
   const client = new Http1Client({ keepHeaders: RELAYED_HEADERS });
   let tls: (Relay & { close(): void }) | undefined;
-  const inflight = new Set<{ deadline: number; call: Http1Call }>();
-  let idleCheck = 0;
-  const sweeper = setInterval(() => {
-    const now = performance.now();
-    for (const entry of inflight) {
-      if (entry.deadline <= now) {
-        inflight.delete(entry);
-        entry.call.abort();
-      }
-    }
-    if (now >= idleCheck) {
-      idleCheck = now + 1000;
-      client.closeIdle(now - IDLE_MS);
-    }
-  }, sweepMs);
-  Deno.unrefTimer(sweeper);
+  const sweep = new DeadlineSweep(sweepMs);
+  const idleCloser = setInterval(() => client.closeIdle(performance.now() - IDLE_MS), 1000);
+  Deno.unrefTimer(idleCloser);
   const relay = async (replicaUrl: string, request: RelayRequest, timeoutMs: number) => {
     if (!replicaUrl.startsWith("http://")) {
       return await (tls ??= createFetchRelay(sweepMs))(replicaUrl, request, timeoutMs);
     }
-    const entry = { deadline: performance.now() + timeoutMs, call: new Http1Call() };
-    inflight.add(entry);
+    const call = new Http1Call();
+    const cancel = sweep.add(timeoutMs, () => call.abort());
     try {
-      return await client.request(replicaUrl, request, entry.call);
+      return await client.request(replicaUrl, request, call);
     } catch (err) {
-      if (entry.call.aborted) throw new UpstreamTimeoutError(replicaUrl);
+      if (call.aborted) throw new UpstreamTimeoutError(replicaUrl);
       if (err instanceof Http1Error && err.beforeAnswer) throw new ConnectionError(replicaUrl, err);
       throw new Error(`replica ${replicaUrl}: ${(err as Error).message}`);
     } finally {
-      inflight.delete(entry);
+      cancel();
     }
   };
   return Object.assign(relay, {
     close() {
-      clearInterval(sweeper);
+      clearInterval(idleCloser);
       client.close();
       tls?.close();
     },

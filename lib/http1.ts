@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { concatBytes } from "./bytes.ts";
 
 /** A request as sent (path and query already validated by the caller's URL parser). */
 export interface Http1Request {
@@ -473,7 +474,7 @@ export class Http1Client {
       parts.push(await this.#exact(conn, size));
       if ((await line()) !== "") throw new Http1Error("chunk not followed by CRLF", false);
     }
-    return concat(parts, total);
+    return concatBytes(parts);
   }
 
   async #toClose(conn: Connection): Promise<Uint8Array> {
@@ -490,7 +491,7 @@ export class Http1Client {
       conn.pos = conn.len = 0;
       if (!(await conn.fill(INITIAL_BUFFER))) break;
     }
-    return concat(parts, total);
+    return concatBytes(parts);
   }
 }
 
@@ -499,17 +500,6 @@ function findHeadEnd(buf: Uint8Array, from: number, to: number): number {
     if (buf[i] === CR && buf[i + 1] === LF && buf[i + 2] === CR && buf[i + 3] === LF) return i;
   }
   return -1;
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 async function writeAll(conn: Deno.TcpConn, bytes: Uint8Array): Promise<void> {

@@ -12,6 +12,7 @@
  */
 
 import { inflateSync } from "node:zlib";
+import { concatBytes } from "./bytes.ts";
 import { undecodable } from "./image_error.ts";
 import type { PixelView } from "./image_pixels.ts";
 import { readPngChunks } from "./image_png_chunks.ts";
@@ -60,22 +61,11 @@ function passesOf(width: number, height: number, interlace: number, bitsPerPixel
   return passes;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** Inflates the zlib stream, which must produce exactly `expected` bytes. */
 function inflateExact(parts: Uint8Array[], expected: number): Uint8Array {
   let out: Uint8Array;
   try {
-    out = inflateSync(concat(parts), {
+    out = inflateSync(concatBytes(parts), {
       chunkSize: Math.max(64 * 1024, expected),
       maxOutputLength: expected,
     });

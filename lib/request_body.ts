@@ -7,6 +7,8 @@
  *
  * @module
  */
+import { concatBytes } from "./bytes.ts";
+import { DeadlineSweep } from "./deadline_sweep.ts";
 import { HttpError } from "./http_error.ts";
 
 /** What a `/predict` request carried. */
@@ -45,36 +47,16 @@ export interface Deadlines {
  * fires up to `sweepMs` late. The sweep runs only while reads are pending.
  */
 export function createDeadlineSweep(sweepMs = 50): Deadlines {
-  const pending = new Set<{ deadline: number; fail(): void }>();
-  let timer: ReturnType<typeof setInterval> | undefined;
-  const sweep = () => {
-    const now = performance.now();
-    for (const entry of pending) {
-      if (entry.deadline <= now) {
-        pending.delete(entry);
-        entry.fail();
-      }
-    }
-    if (pending.size === 0) {
-      clearInterval(timer);
-      timer = undefined;
-    }
-  };
+  const sweep = new DeadlineSweep(sweepMs);
   return {
     within<T>(work: Promise<T>, timeoutMs: number, expired: () => Error): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        const entry = { deadline: performance.now() + timeoutMs, fail: () => reject(expired()) };
-        pending.add(entry);
-        if (timer === undefined) {
-          const interval = setInterval(sweep, sweepMs);
-          Deno.unrefTimer(interval);
-          timer = interval;
-        }
+        const cancel = sweep.add(timeoutMs, () => reject(expired()));
         work.then((value) => {
-          pending.delete(entry);
+          cancel();
           resolve(value);
         }, (err) => {
-          pending.delete(entry);
+          cancel();
           reject(err);
         });
       });
@@ -155,14 +137,7 @@ export async function readLimited(
     read.catch(() => {});
     throw err;
   }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /**
