@@ -26,6 +26,7 @@ import { createRegistry, type ReplicaMetrics, replicaMetrics } from "./lib/metri
 import { IMAGE_FLOATS, type InferenceModel } from "./lib/model.ts";
 import { createApp, type ReplicaState } from "./lib/replica_app.ts";
 import { rows } from "./lib/topk.ts";
+import { TensorPool } from "./lib/tensor_pool.ts";
 import { loadWorkerModel } from "./lib/worker_model.ts";
 
 export { createApp } from "./lib/replica_app.ts";
@@ -136,13 +137,18 @@ export interface RunningReplica {
   finished: Promise<void>;
 }
 
-function modelBatcher(model: InferenceModel, metrics: ReplicaMetrics, options: ReplicaOptions) {
+function modelBatcher(
+  model: InferenceModel,
+  batches: TensorPool,
+  metrics: ReplicaMetrics,
+  options: ReplicaOptions,
+) {
   return new Batcher<Float32Array, Float32Array>({
     maxBatch: options.maxBatch,
     maxDelayMs: options.batchDelayMs,
     maxQueue: options.queue,
     async process(items) {
-      const input = new Float32Array(items.length * IMAGE_FLOATS);
+      const input = batches.take(); // room for maxBatch images; the model reads the first n
       items.forEach((t, i) => input.set(t, i * IMAGE_FLOATS));
       metrics.batchSize.observe(items.length);
       return rows(await model.run(input, items.length), items.length);
@@ -179,12 +185,15 @@ export async function run(
   );
   const registry = createRegistry();
   const metrics = replicaMetrics(registry);
-  // Each batch's input is built fresh (modelBatcher, warmUp): hand it over instead of copying.
+  // Memory reused from image to image and batch to batch (lib/tensor_pool.ts): each batch is
+  // handed to the model worker and comes back with its result.
+  const tensors = new TensorPool(IMAGE_FLOATS, 4 * options.maxBatch);
+  const batches = new TensorPool(options.maxBatch * IMAGE_FLOATS, 2);
   const model = await loadWorkerModel(bytes, {
     backend: options.backend as "wasm" | "native",
     threads: options.threads,
-  }, { transferInput: true });
-  const batcher = modelBatcher(model, metrics, options);
+  }, { returnInput: (input) => batches.give(input) });
+  const batcher = modelBatcher(model, batches, metrics, options);
   const pool = options.decodeWorkers > 0 ? createDecodePool(options.decodeWorkers) : undefined;
   const state: ReplicaState = { ready: false, draining: false, inFlight: 0 };
   // Inline while this request is the only one in hand (no thread hop), else in the pool.
@@ -216,6 +225,7 @@ export async function run(
     },
     log,
     decode,
+    tensors,
   });
   const server = Deno.serve(
     { hostname: options.host, port: options.port, onListen() {} },

@@ -22,16 +22,25 @@ export interface DecodedTensor {
   decodeMs: number;
 }
 
+/** Options of an {@link ImageDecoder}. */
+export interface DecodeOptions {
+  /** Largest image accepted, in pixels (`too_large` above, refused from the header). */
+  maxPixels: number;
+  /**
+   * A whole buffer of 3 × 224 × 224 floats to write the tensor into (see lib/tensor_pool.ts).
+   * The decoder owns it from the call on: the tensor it resolves to is this memory (a pool
+   * worker transfers it there and back), and on failure it is lost unless decoded inline.
+   */
+  out?: Float32Array;
+}
+
 /** Decodes and preprocesses an image file; rejects with an {@link ImageError} for bad input. */
-export type ImageDecoder = (
-  bytes: Uint8Array,
-  options: { maxPixels: number },
-) => Promise<DecodedTensor>;
+export type ImageDecoder = (bytes: Uint8Array, options: DecodeOptions) => Promise<DecodedTensor>;
 
 /** Decodes on the calling thread (tests, tools, `--decode-workers 0`). */
 export const inProcessDecoder: ImageDecoder = (bytes, options) => {
   try {
-    const image = imageToTensor(bytes, options);
+    const image = imageToTensor(bytes, { maxPixels: options.maxPixels, out: options.out });
     const { tensor, width, height, mode } = image;
     return Promise.resolve({ tensor, width, height, mode, decodeMs: image.timings.totalMs });
   } catch (err) {
@@ -135,10 +144,16 @@ export function createDecodePool(size: number): DecodePool {
       const id = nextId++;
       // A private copy: the caller's bytes may view a larger buffer that must not be detached.
       const copy = bytes.slice();
+      const transfer: Transferable[] = [copy.buffer];
+      const out = options.out;
       const request: DecodeRequest = { id, bytes: copy, maxPixels: options.maxPixels };
+      if (out && out.byteOffset === 0 && out.buffer.byteLength === out.byteLength) {
+        request.out = out;
+        transfer.push(out.buffer as ArrayBuffer);
+      }
       return new Promise((resolve, reject) => {
         slot.pending.set(id, { resolve, reject });
-        slot.worker.postMessage(request, [copy.buffer]);
+        slot.worker.postMessage(request, transfer);
       });
     },
     get pending() {

@@ -4,7 +4,8 @@
  * metrics and the relay of other requests go on while an image decodes.
  *
  * Protocol (structured clone, buffers transferred):
- * - in `{id, bytes, maxPixels}` → out `{id, ok: true, tensor, width, height, mode, decodeMs}`
+ * - in `{id, bytes, maxPixels, out?}` → out `{id, ok: true, tensor, width, height, mode, decodeMs}`
+ *   (`tensor` is `out`, written and transferred back, when the request brought one)
  * - a refused image → `{id, ok: false, code, message}` (`code` is the {@link ImageError} code)
  * - any other failure → `{id, ok: false, message}`
  *
@@ -20,6 +21,8 @@ export interface DecodeRequest {
   bytes: Uint8Array;
   /** Largest image accepted (`too_large` above). */
   maxPixels: number;
+  /** A tensor-sized buffer to write into (transferred), so the worker allocates none. */
+  out?: Float32Array;
 }
 
 /** The worker's answer to one {@link DecodeRequest}. */
@@ -46,7 +49,7 @@ export function serveDecoder(scope: WorkerScope): void {
   scope.onmessage = async ({ data }) => {
     try {
       await codec;
-      const image = imageToTensor(data.bytes, { maxPixels: data.maxPixels });
+      const image = imageToTensor(data.bytes, { maxPixels: data.maxPixels, out: data.out });
       const { tensor, width, height, mode } = image;
       scope.postMessage(
         { id: data.id, ok: true, tensor, width, height, mode, decodeMs: image.timings.totalMs },

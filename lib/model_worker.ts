@@ -4,7 +4,8 @@
  *
  * Protocol (structured clone, buffers transferred):
  * - in `{type: "load", bytes, options}` → out `{type: "loaded", inputName, outputName}`
- * - in `{type: "run", id, input, batchSize}` → out `{type: "result", id, logits}`
+ * - in `{type: "run", id, input, batchSize, returnInput?}` → out `{type: "result", id, logits,
+ *   input?}` (`input` transferred back when `returnInput`, for reuse)
  * - any failure → `{type: "error", id?, message}`
  *
  * @module
@@ -14,12 +15,12 @@ import { type InferenceModel, loadModel, type LoadOptions } from "./model.ts";
 /** Messages the worker accepts. */
 export type WorkerRequest =
   | { type: "load"; bytes: Uint8Array; options: LoadOptions }
-  | { type: "run"; id: number; input: Float32Array; batchSize: number };
+  | { type: "run"; id: number; input: Float32Array; batchSize: number; returnInput?: boolean };
 
 /** Messages the worker sends. */
 export type WorkerReply =
   | { type: "loaded"; inputName: string; outputName: string }
-  | { type: "result"; id: number; logits: Float32Array }
+  | { type: "result"; id: number; logits: Float32Array; input?: Float32Array }
   | { type: "error"; id?: number; message: string };
 
 interface WorkerScope {
@@ -42,7 +43,10 @@ export function serveModel(scope: WorkerScope): void {
       } else {
         if (!model) throw new Error("run before load");
         const logits = (await model.run(data.input, data.batchSize)).slice();
-        scope.postMessage({ type: "result", id: data.id, logits }, [logits.buffer as ArrayBuffer]);
+        const transfer = [logits.buffer as ArrayBuffer];
+        const input = data.returnInput ? data.input : undefined;
+        if (input) transfer.push(input.buffer as ArrayBuffer);
+        scope.postMessage({ type: "result", id: data.id, logits, input }, transfer);
       }
     } catch (err) {
       const id = data.type === "run" ? data.id : undefined;

@@ -18,6 +18,7 @@ import type { ReplicaMetrics } from "./metrics.ts";
 import { IMAGE_FLOATS } from "./model.ts";
 import { inferResponse, modelMetadata, type OipModel, parseInferRequest } from "./oip.ts";
 import { readLimited, readPredictUpload } from "./request_body.ts";
+import type { TensorPool } from "./tensor_pool.ts";
 import { topK } from "./topk.ts";
 
 /** Readiness flags the run loop flips, and the work in hand it waits for when draining. */
@@ -54,6 +55,8 @@ export interface ReplicaDeps {
   log: Logger;
   /** Decodes uploads (a worker pool in the replica); default: on the HTTP thread. */
   decode?: ImageDecoder;
+  /** Image tensors to decode into and give back once their batch ran; default: new each time. */
+  tensors?: TensorPool;
   /** Epoch ms clock (deadlines). */
   now?: () => number;
 }
@@ -164,8 +167,17 @@ export function createApp(deps: ReplicaDeps): Hono {
         timeoutMs: limits.bodyTimeoutMs,
       });
       const k = parseTopk(c.req.query("topk") ?? upload.topk, limits.maxTopk);
-      const image = await decode(upload.bytes, { maxPixels: limits.maxPixels });
-      const result = await classify(image.tensor, deadline);
+      const out = deps.tensors?.take();
+      const image = await decode(upload.bytes, { maxPixels: limits.maxPixels, out }).catch(
+        (err) => {
+          deps.tensors?.give(out); // still ours if it was decoded inline
+          throw err;
+        },
+      );
+      // The batch copies the tensor before it runs, so once it resolves the buffer is free.
+      const result = await classify(image.tensor, deadline).finally(() =>
+        deps.tensors?.give(image.tensor)
+      );
       const top = topK(result.value, k, deps.labels);
       return c.json({
         success: true,

@@ -16,18 +16,18 @@ interface Pending {
 /** Options of {@link loadWorkerModel} beyond the session's. */
 export interface WorkerModelOptions {
   /**
-   * `run()` hands an input that is exactly `batchSize` images over its whole buffer to the worker
-   * (transferred, so the caller's array is detached afterwards) instead of copying it: for callers
-   * that build a fresh batch per call. Default false: the input is copied.
+   * Hands each input whose array is its whole buffer to the worker (transferred, so the caller's
+   * array is detached) and gets it back with the result: `returnInput` receives it once the batch
+   * has run, for reuse (lib/tensor_pool.ts). Without it, `run()` copies the input.
    */
-  transferInput?: boolean;
+  returnInput?: (input: Float32Array) => void;
 }
 
 /**
  * Starts a model worker, loads `bytes` in it and resolves once the session is ready.
  *
  * `run()` transfers a copy of the input to the worker (or the input itself, see
- * {@link WorkerModelOptions.transferInput}); the logits come back transferred.
+ * {@link WorkerModelOptions.returnInput}); the logits come back transferred.
  */
 export function loadWorkerModel(
   bytes: Uint8Array,
@@ -54,6 +54,7 @@ export function loadWorkerModel(
       if (data.type === "loaded") {
         resolveLoad(proxy(data.inputName, data.outputName));
       } else if (data.type === "result") {
+        if (data.input) workerOptions.returnInput?.(data.input);
         pending.get(data.id)?.resolve(data.logits);
         pending.delete(data.id);
       } else if (data.id === undefined) {
@@ -76,13 +77,16 @@ export function loadWorkerModel(
         run(input, batchSize) {
           if (failure) return Promise.reject(failure);
           const floats = batchSize * IMAGE_FLOATS;
-          const whole = input.byteOffset === 0 && input.length === floats &&
-            input.buffer.byteLength === input.byteLength;
-          const copy = workerOptions.transferInput && whole ? input : input.slice(0, floats);
+          const handOver = workerOptions.returnInput !== undefined && input.byteOffset === 0 &&
+            input.length >= floats && input.buffer.byteLength === input.byteLength;
+          const sent = handOver ? input : input.slice(0, floats);
           const id = nextId++;
           return new Promise((resolve, reject) => {
             pending.set(id, { resolve, reject });
-            post({ type: "run", id, input: copy, batchSize }, [copy.buffer as ArrayBuffer]);
+            post(
+              { type: "run", id, input: sent, batchSize, returnInput: handOver },
+              [sent.buffer as ArrayBuffer],
+            );
           });
         },
         release() {

@@ -116,6 +116,34 @@ Deno.test("replica over HTTP", async (t) => {
     assert.ok(count > le1, `some batches larger than 1: count ${count}, size-1 ${le1}`);
   });
 
+  await t.step("different images at once each get their own answer (buffers reused)", async () => {
+    const names = [...Deno.readDirSync(IMAGES)].map((e) => e.name).sort()
+      .filter((n) => Deno.statSync(`${IMAGES}/${n}`).size < 1024 * 1024); // --max-body-mb=1
+    const files = names.map((n) => Deno.readFileSync(`${IMAGES}/${n}`));
+    const alone: { top: { class_index: number }[]; prediction: { confidence: number } }[] = [];
+    for (const file of files) alone.push((await post(`${url}/predict`, multipart(file))).json);
+    for (let round = 0; round < 3; round++) {
+      const order = files.map((_, i) => (i * 5 + round) % files.length);
+      const together = await Promise.all(
+        order.map((i) => post(`${url}/predict`, multipart(files[i]))),
+      );
+      together.forEach((r, k) => {
+        const want = alone[order[k]];
+        assert.equal(r.status, 200, r.text);
+        assert.deepEqual(
+          r.json.top.map((p: { class_index: number }) => p.class_index),
+          want.top.map((p: { class_index: number }) => p.class_index),
+          names[order[k]],
+        );
+        assert.ok(
+          Math.abs(r.json.prediction.confidence - want.prediction.confidence) < 1e-4,
+          `${names[order[k]]}: ${r.json.prediction.confidence} vs ${want.prediction.confidence}`,
+        );
+      });
+      assert.ok(together.some((r) => r.json.batch_size > 1), "batched together");
+    }
+  });
+
   await t.step("a deadline already past is refused with 504", async () => {
     const r = await post(`${url}/predict`, multipart(jpeg), {
       "x-request-deadline-ms": String(Date.now() - 1000),

@@ -128,3 +128,25 @@ Deno.test("adaptive decoder: inline when idle and small, the pool when busy or l
   assert.equal(refused, "unsupported_format");
   assert.equal(pooled.length, 2, "refused from the header: inline");
 });
+
+Deno.test("decoders write into the buffer they are given: inline in place, the pool there and back", async () => {
+  await initJpegCodec();
+  const bytes = read("images/rocket.jpg");
+  const o = { maxPixels: 40_000_000 };
+  const want = (await inProcessDecoder(bytes, o)).tensor;
+  const inline = new Float32Array(want.length).fill(7);
+  const local = await inProcessDecoder(bytes, { ...o, out: inline });
+  assert.equal(local.tensor, inline, "inline: the very array");
+  assert.deepEqual(local.tensor, want);
+  const pool = createDecodePool(1);
+  try {
+    const out = new Float32Array(want.length).fill(7);
+    const pooled = await pool.decode(bytes, { ...o, out });
+    assert.equal(out.length, 0, "the buffer went to the worker");
+    assert.deepEqual(pooled.tensor, want);
+    const again = await pool.decode(bytes, { ...o, out: pooled.tensor });
+    assert.deepEqual(again.tensor, want, "and can go again");
+  } finally {
+    pool.close();
+  }
+});

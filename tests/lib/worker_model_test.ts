@@ -16,22 +16,33 @@ function batch(): Float32Array {
   return input;
 }
 
-Deno.test("worker model: the session's logits, the input copied or handed over", async () => {
+Deno.test("worker model: the session's logits, the input copied or handed over and back", async () => {
   const local = await loadModel(bytes, options);
   const copying = await loadWorkerModel(bytes, options);
-  const handing = await loadWorkerModel(bytes, options, { transferInput: true });
+  const returned: Float32Array[] = [];
+  const handing = await loadWorkerModel(bytes, options, {
+    returnInput: (input) => returned.push(input),
+  });
   try {
     const want = await local.run(batch(), 2);
     const kept = batch();
     assert.deepEqual(await copying.run(kept, 2), want);
     assert.equal(kept.length, 2 * IMAGE_FLOATS, "copied: the caller keeps its input");
+    assert.equal(returned.length, 0, "a copying model returns nothing");
     const given = batch();
     assert.deepEqual(await handing.run(given, 2), want);
     assert.equal(given.length, 0, "handed over: the caller's array is detached");
+    assert.deepEqual(returned.map((r) => r.length), [2 * IMAGE_FLOATS], "and comes back");
+    assert.deepEqual(returned[0], batch(), "unchanged");
     const larger = new Float32Array(3 * IMAGE_FLOATS);
     larger.set(batch());
-    assert.deepEqual(await handing.run(larger, 2), want);
-    assert.equal(larger.length, 3 * IMAGE_FLOATS, "not exactly the batch: copied");
+    assert.deepEqual(await handing.run(larger, 2), want, "the model reads the first 2 images");
+    assert.equal(larger.length, 0, "a larger whole buffer is handed over too");
+    assert.equal(returned[1].length, 3 * IMAGE_FLOATS);
+    const shared = new Float32Array(new ArrayBuffer(3 * IMAGE_FLOATS * 4), 0, 2 * IMAGE_FLOATS);
+    shared.set(batch());
+    assert.deepEqual(await handing.run(shared, 2), want);
+    assert.equal(shared.length, 2 * IMAGE_FLOATS, "a view of part of a buffer is copied");
   } finally {
     await Promise.all([local.release(), copying.release(), handing.release()]);
   }
