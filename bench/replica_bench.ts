@@ -90,17 +90,21 @@ async function overHttp(backend: BackendKind, jpeg: Uint8Array, seconds: number)
       body: jpeg as Uint8Array<ArrayBuffer>,
       headers: { "content-type": "image/jpeg" },
     });
-    await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`predict answered ${res.status}`);
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`predict answered ${res.status}: ${text}`);
+    return text;
   };
   // Warm-up: V8 tiers the JPEG decoder and the resampler up over the first few hundred images.
   for (let i = 0; i < 60; i++) await predict();
   // Low load: one request at a time.
   const lowLoad: number[] = [];
+  const serverDecode: number[] = [], serverInference: number[] = [];
   for (let i = 0; i < 25; i++) {
     const t = performance.now();
-    await predict();
+    const answer = JSON.parse(await predict());
     lowLoad.push(performance.now() - t);
+    serverDecode.push(answer.timing_ms.decode);
+    serverInference.push(answer.timing_ms.inference);
   }
   // Saturation: 16 closed-loop clients, with /healthz probed every 50 ms.
   let done = 0;
@@ -156,6 +160,9 @@ async function overHttp(backend: BackendKind, jpeg: Uint8Array, seconds: number)
   return {
     http_images_per_s: round(throughput),
     low_load_latency_ms_median: round(median(lowLoad)),
+    // The replica's own timings of those requests (its `timing_ms`): where the time went.
+    low_load_server_decode_ms_median: round(median(serverDecode)),
+    low_load_server_inference_ms_median: round(median(serverInference)),
     healthz_p99_ms_saturated: round(percentile(health, 99)),
     healthz_samples: health.length,
     bad_input_statuses: [...statuses].sort(),
