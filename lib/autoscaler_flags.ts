@@ -33,7 +33,12 @@ export const AUTOSCALER_FLAGS = {
   "pod-label": str("instance", "label naming the pod in the CPU query's result"),
   "scrape-targets": str("", "extra comma-separated base URLs to scrape (--metrics scrape)"),
   "scrape-interval": num(5, 0.05, 600, "seconds between scrapes (--metrics scrape)"),
-  "window-s": num(60, 1, 3600, "rate window of the built-in scraper, seconds"),
+  "window-s": num(
+    60,
+    1,
+    3600,
+    "rate window of the metrics, seconds (the scraper's, or --queries')",
+  ),
   dispatcher: str("", "comma-separated dispatcher base URLs (admin API, scraping)"),
   "admin-token": str("", "bearer token of the dispatchers' admin API"),
   "api-token": str("", "bearer token callers of /api/v1 must send (default: loopback only)"),

@@ -98,6 +98,11 @@ export function holdReason(policy: PolicyName, reading: MetricReading): string |
   return undefined;
 }
 
+/** The window a pod's CPU rate covers: the rate window, or the pod's age when it is younger. */
+function sampleWindow(windowS: number, age: number): number {
+  return age > 0 && age < windowS ? age : windowS;
+}
+
 /** The policy observation from a reading and the actuator's view. */
 export function buildObservation(
   reading: MetricReading,
@@ -123,7 +128,9 @@ export function buildObservation(
         cpuRequestMilli: p.cpuRequestMilli,
         ...(cores === undefined ? {} : { cpuUsageMilli: Math.max(0, cores * 1000) }),
         metricTimestamp: target.now,
-        metricWindowSeconds: target.windowS,
+        // A rate over a pod younger than the window covers only its life (as metrics-server's
+        // first sample of a new pod does); hpa's readiness rules compare the window with it.
+        metricWindowSeconds: sampleWindow(target.windowS, target.now - p.startTime),
       };
     });
   }

@@ -15,6 +15,7 @@ import {
   startupMeanSeconds,
 } from "../sim/calibration.ts";
 import { oracleNeed, oraclePlan } from "../sim/oracle.ts";
+import { cpaServiceModel } from "../sim/controller.ts";
 import type { StudyResult } from "../sim/study.ts";
 import { runLive } from "./live_mode.ts";
 import { runLiveSweep, sweepFromRuns } from "./live_sweep.ts";
@@ -161,6 +162,27 @@ export function liveOracle(
   return { replicas, replicaSeconds: replicas.reduce((a, b) => a + b, 0) };
 }
 
+/** The `--max-batch` in the live replicas' flags (the replica's default, 8, when absent). */
+export function replicaMaxBatch(replicaArgs: string): number {
+  const m = /--max-batch(?:=|\s+)(\d+)/.exec(replicaArgs);
+  return m ? Number(m[1]) : 8;
+}
+
+/**
+ * The live runs' specs. With a calibration of this machine (`--calibration`), cpa is told the
+ * replica capacity the simulator tells it (`cpaServiceModel`), so a live run and its simulation
+ * run the same policy; the user's own spec fields win.
+ */
+export function liveSpecs(
+  o: Pick<CompareOptions, "specs" | "calibration" | "replicaArgs">,
+  calibration: Calibration,
+): Partial<Record<PolicyName, Record<string, unknown>>> {
+  const specs = parseSpecs(o.specs);
+  if (!o.calibration) return specs;
+  const model = cpaServiceModel(calibration, replicaMaxBatch(o.replicaArgs));
+  return { ...specs, cpa: { ...model, ...specs.cpa } };
+}
+
 /** Live comparison: returns the report input. */
 export async function compareLive(
   o: CompareOptions,
@@ -178,7 +200,7 @@ export async function compareLive(
   const oracle = liveOracle(schedule, calibration, { sloSeconds, maxReplicas: o.max });
   progress(`live workload: ${schedule.description} (${schedule.counts.length} s)`);
   const liveOptions = {
-    specs: parseSpecs(o.specs),
+    specs: liveSpecs(o, calibration),
     policies: o.policies,
     schedule,
     seed: o.seed,

@@ -12,7 +12,7 @@ import {
   compareLive,
   type CompareOptions,
   compareSim,
-  parseSpecs,
+  liveSpecs,
   readCalibration,
   summaryTable,
 } from "./command.ts";
@@ -100,7 +100,7 @@ export async function runValidate(
     : o.metrics as "scrape" | "prometheus";
   progress(`validate: ${schedule.description}, live then simulated (${calibration.name})`);
   const settings = {
-    specs: parseSpecs(o.specs),
+    specs: liveSpecs(o, calibration),
     seed: o.seed,
     sloSeconds,
     intervalSeconds: o.interval,

@@ -154,6 +154,8 @@ export async function runLivePolicy(
         prometheus!.url,
         "--queries",
         JSON.stringify(windowedQueries(o.windowSeconds)),
+        // the queries' window: the CPU samples' window that hpa's readiness rules read
+        ...["--window-s", String(o.windowSeconds)],
       ]
       : ["--metrics", "scrape", "--scrape-interval", "1", "--window-s", String(o.windowSeconds)];
     autoscaler = await startScript("autoscaler.ts", [

@@ -54,6 +54,22 @@ export interface SimSpecContext {
   rateWindowSeconds?: number;
 }
 
+/**
+ * cpa's replica capacity from a calibration, as an operator would set it: `serviceRatePerReplica`
+ * = the saturation rate (full batches back to back), `serviceTimeSeconds` = a full batch's mean
+ * service time. The simulator gives these to cpa; `compare --mode live` and `compare validate`
+ * give them to the live autoscaler when a calibration of this machine is at hand.
+ */
+export function cpaServiceModel(
+  calibration: Calibration,
+  maxBatch: number,
+): { serviceRatePerReplica: number; serviceTimeSeconds: number } {
+  return {
+    serviceRatePerReplica: saturationRate(calibration, maxBatch),
+    serviceTimeSeconds: batchMoments(calibration, maxBatch).mean[maxBatch],
+  };
+}
+
 /** The spec `policy` runs with in the simulator: simulator context, then `spec` on top. */
 export function simSpec(
   policy: PolicyName,
@@ -65,9 +81,7 @@ export function simSpec(
     maxReplicas: context.maxReplicas,
   };
   if (policy === "cpa") {
-    base.serviceRatePerReplica = saturationRate(context.calibration, context.maxBatch);
-    base.serviceTimeSeconds = batchMoments(context.calibration, context.maxBatch)
-      .mean[context.maxBatch];
+    Object.assign(base, cpaServiceModel(context.calibration, context.maxBatch));
     if (context.rateWindowSeconds !== undefined) {
       base.rateWindowSeconds = context.rateWindowSeconds;
     }

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import type { Actuator, ActuatorPod } from "../../lib/actuator/types.ts";
-import { INITIAL_LOOP_STATE, type LoopState, tick, type TickDeps } from "../../lib/control_loop.ts";
+import {
+  buildObservation,
+  INITIAL_LOOP_STATE,
+  type LoopState,
+  tick,
+  type TickDeps,
+} from "../../lib/control_loop.ts";
 import type { MetricReading, MetricSource } from "../../lib/metric_source.ts";
 
 /** A source answering whatever the test sets, or failing. */
@@ -208,4 +214,30 @@ Deno.test("tick", async (t) => {
     );
     assert.deepEqual([record.desired, record.reason], [5, "MetricsUnavailable"]);
   });
+});
+
+Deno.test("buildObservation: a pod younger than the rate window has a sample window of its age", () => {
+  const pod = (startTime: number): ActuatorPod => ({
+    name: "p",
+    instance: "127.0.0.1:7000",
+    phase: "Running",
+    ready: true,
+    deleting: false,
+    startTime,
+    readyTransitionTime: startTime,
+    cpuRequestMilli: 1000,
+  });
+  const reading: MetricReading = {
+    values: {},
+    podCpuCores: { "127.0.0.1:7000": 0.5 },
+    missing: [],
+    down: [],
+    errors: [],
+  };
+  const windows = [pod(1000), pod(1090), pod(NaN)].map((p) =>
+    buildObservation(reading, { now: 1100, current: 1, pods: [p], windowS: 60 }).pods![0]
+  );
+  assert.deepEqual(windows.map((p) => p.metricWindowSeconds), [60, 10, 60]);
+  assert.equal(windows[0].cpuUsageMilli, 500);
+  assert.equal(windows[0].metricTimestamp, 1100);
 });
