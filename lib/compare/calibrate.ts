@@ -1,10 +1,12 @@
 /**
  * `compare calibrate`: measures the real replica on this machine and writes a simulator
  * {@link Calibration}. One replica process (the backend and threads the live runs use) is started
- * and timed to ready (startup), then for each batch size b, `rounds` times, b requests are sent
- * at once so the replica's batcher runs them as one batch: the batch's service time is the
- * `timing_ms.inference` the replica reports, the per-request overhead its decode + preprocess
- * time. Throughput per thread count is a closed loop of 16 clients for a few seconds against a
+ * and timed to ready (startup), then for each batch size b, `rounds` times, one request and right
+ * behind it b more are sent at once: the first finds the model idle and runs alone, and the b
+ * others queue behind it and run as one batch. Each batch's service time is the
+ * `timing_ms.inference` its requests report, filed under the `batch_size` they report (not the
+ * size asked for: a burst of b requests sent to an idle replica runs as 1 + (b − 1)); the
+ * per-request overhead is the median decode + preprocess time. Throughput per thread count is a closed loop of 16 clients for a few seconds against a
  * replica with that many threads; when it is below what the largest batch's inference time
  * implies (decode, HTTP and JSON on the replica's main thread, and on a small machine the other
  * processes), every batch time is scaled up to match it, so the simulated replica saturates
@@ -36,9 +38,11 @@ export interface CalibrateOptions {
   progress?: (line: string) => void;
 }
 
-interface Timed {
+/** One answer's timings and batch. */
+export interface Timed {
   inferenceMs: number;
   decodeMs: number;
+  batchSize: number;
 }
 
 async function predict(url: string, body: Uint8Array): Promise<Timed> {
@@ -49,7 +53,11 @@ async function predict(url: string, body: Uint8Array): Promise<Timed> {
   });
   const json = await res.json();
   if (!res.ok) throw new Error(`replica answered ${res.status}: ${JSON.stringify(json)}`);
-  return { inferenceMs: json.timing_ms.inference, decodeMs: json.timing_ms.decode };
+  return {
+    inferenceMs: json.timing_ms.inference,
+    decodeMs: json.timing_ms.decode,
+    batchSize: json.batch_size,
+  };
 }
 
 function replicaArgs(backend: string, threads: number): string[] {
@@ -67,6 +75,25 @@ async function throughput(url: string, body: Uint8Array, seconds: number, client
     }
   }));
   return done / seconds;
+}
+
+/**
+ * One service time per batch the requests ran in, by the batch size they report: requests of one
+ * batch report the same size and inference time, so each (size, time) pair is one batch — and a
+ * size seen k × n times with one time is n batches of that time.
+ */
+export function batchTimes(results: readonly Timed[]): [number, number][] {
+  const counts = new Map<string, number>();
+  for (const r of results) {
+    const key = `${r.batchSize}:${r.inferenceMs}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const out: [number, number][] = [];
+  for (const [key, n] of counts) {
+    const [size, ms] = key.split(":").map(Number);
+    for (let i = 0; i < Math.max(1, Math.round(n / size)); i++) out.push([size, ms / 1000]);
+  }
+  return out;
 }
 
 /**
@@ -97,26 +124,32 @@ export async function measureCalibration(options: CalibrateOptions = {}): Promis
   });
   const startupSeconds = (performance.now() - t0) / 1000;
   log(`calibrate: replica (${backend}, ${threads} thread) ready in ${startupSeconds.toFixed(1)} s`);
-  const samples: BatchSamples[] = [];
+  const bySize = new Map<number, number[]>();
   const decode: number[] = [];
   try {
     for (let i = 0; i < 5; i++) await predict(replica.url, body); // warm
     for (const size of sizes) {
-      const seconds: number[] = [];
       for (let r = 0; r < rounds; r++) {
-        const results = await Promise.all(
-          Array.from({ length: size }, () => predict(replica.url, body)),
-        );
-        // the batch's time is the longest inference any of its requests saw
-        seconds.push(Math.max(...results.map((x) => x.inferenceMs)) / 1000);
+        const leader = predict(replica.url, body);
+        const rest = size === 1
+          ? []
+          : Array.from({ length: size }, () => predict(replica.url, body));
+        const results = await Promise.all([leader, ...rest]);
         decode.push(...results.map((x) => x.decodeMs / 1000));
+        for (const [batchSize, seconds] of batchTimes(results)) {
+          bySize.set(batchSize, [...bySize.get(batchSize) ?? [], seconds]);
+        }
       }
-      samples.push({ size, seconds });
-      const mean = seconds.reduce((a, b) => a + b, 0) / seconds.length;
-      log(`calibrate: batch ${size}: mean ${(mean * 1000).toFixed(1)} ms over ${rounds} batches`);
+      log(`calibrate: bursts of 1 + ${size === 1 ? 0 : size}: ${rounds} rounds`);
     }
   } finally {
     await replica.stop();
+  }
+  const samples: BatchSamples[] = [...bySize].filter(([, s]) => s.length >= 2)
+    .sort(([a], [b]) => a - b).map(([size, seconds]) => ({ size, seconds }));
+  for (const { size, seconds } of samples) {
+    const mean = seconds.reduce((a, b) => a + b, 0) / seconds.length;
+    log(`calibrate: batch ${size}: mean ${(mean * 1000).toFixed(1)} ms over ${seconds.length}`);
   }
   const perThreads: { threads: number; imagesPerSecond: number }[] = [];
   for (const t of options.throughputThreads ?? [1, 2]) {
