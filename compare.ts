@@ -71,6 +71,7 @@ export const FLAGS = {
   "knob-values": str("", 'with --sweep: knob values per policy, JSON {"hpa": [50, 80]}'),
   specs: str("", 'spec fields per policy, JSON {"hpa": {"targetCPUUtilizationPercentage": 70}}'),
   rounds: num(30, "calibrate: batches per batch size", 2),
+  repeat: num(1, "validate: live runs per policy; the table shows their medians", 1, 20),
 } satisfies Record<string, Flag>;
 
 const USAGE = `Usage: deno task compare [run|calibrate|validate|demo] [options]

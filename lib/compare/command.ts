@@ -76,6 +76,8 @@ export interface CompareOptions {
   specs: string;
   /** Aborts a live run (its processes are stopped). */
   signal?: AbortSignal;
+  /** validate: live runs per policy (the table shows medians); default 1. */
+  repeat?: number;
 }
 
 /** Parses a comma-separated policy list; throws naming a bad entry. */

@@ -3,6 +3,7 @@
  * the simulator with the same seed, the machine's calibration and the live control settings
  * (1 s scrapes, the live rate window and autoscaler period), then the differences per policy:
  * p95, violations, replica-seconds and the replica timeline (mean absolute difference per second).
+ * With `--repeat N` the live side runs N times and each live figure is the median of the N.
  *
  * @module
  */
@@ -93,6 +94,8 @@ export interface ValidationRow {
   replicaTimelineMeanAbsDiff: number;
   /** Largest |live − sim| replicas in any second. */
   replicaTimelineMaxAbsDiff: number;
+  /** With repeats ({@link medianRows}): each live run's p95, seconds. */
+  liveP95Runs?: number[];
 }
 
 /** Differences between matching live and simulated runs (pure). */
@@ -121,6 +124,38 @@ export function validationRows(live: ReportRun[], sim: ReportRun[]): ValidationR
   });
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * One row per policy from the rows of several live repeats against the same simulation: each
+ * figure is the median over the repeats, and `liveP95Runs` keeps every repeat's live p95 (a small
+ * shared machine's speed varies from run to run; the median is the figure to compare).
+ */
+export function medianRows(repeats: readonly ValidationRow[][]): ValidationRow[] {
+  if (repeats.length === 0) throw new RangeError("medianRows needs at least one repeat");
+  return repeats[0].map((first) => {
+    const rows = repeats.map((rs) => {
+      const row = rs.find((r) => r.policy === first.policy);
+      if (!row) throw new RangeError(`a repeat has no row for ${first.policy}`);
+      return row;
+    });
+    const m = (f: (r: ValidationRow) => number) => median(rows.map(f));
+    return {
+      ...first,
+      liveP95: m((r) => r.liveP95),
+      liveViolations: m((r) => r.liveViolations),
+      liveReplicaSeconds: m((r) => r.liveReplicaSeconds),
+      replicaTimelineMeanAbsDiff: m((r) => r.replicaTimelineMeanAbsDiff),
+      replicaTimelineMaxAbsDiff: m((r) => r.replicaTimelineMaxAbsDiff),
+      liveP95Runs: rows.map((r) => r.liveP95),
+    };
+  });
+}
+
 /** The validation table (markdown). */
 export function validationTable(rows: ValidationRow[]): string {
   const ms = (x: number) => (Number.isFinite(x) ? (x * 1000).toFixed(0) : "-");
@@ -128,11 +163,11 @@ export function validationTable(rows: ValidationRow[]): string {
     "| policy | p95 live ms | p95 sim ms | Δ p95 ms | violations live % | sim % | replica-s live | sim | Δ % | replicas mean abs Δ | max abs Δ |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows.map((r) =>
-      `| ${r.policy} | ${ms(r.liveP95)} | ${ms(r.simP95)} | ${ms(r.simP95 - r.liveP95)} | ${
-        r.liveViolations.toFixed(1)
-      } | ${r.simViolations.toFixed(1)} | ${r.liveReplicaSeconds.toFixed(0)} | ${
-        r.simReplicaSeconds.toFixed(0)
-      } | ${
+      `| ${r.policy} | ${ms(r.liveP95)}${
+        r.liveP95Runs && r.liveP95Runs.length > 1 ? ` (${r.liveP95Runs.map(ms).join(", ")})` : ""
+      } | ${ms(r.simP95)} | ${ms(r.simP95 - r.liveP95)} | ${r.liveViolations.toFixed(1)} | ${
+        r.simViolations.toFixed(1)
+      } | ${r.liveReplicaSeconds.toFixed(0)} | ${r.simReplicaSeconds.toFixed(0)} | ${
         (100 * (r.simReplicaSeconds - r.liveReplicaSeconds) / Math.max(1, r.liveReplicaSeconds))
           .toFixed(0)
       } | ${r.replicaTimelineMeanAbsDiff.toFixed(2)} | ${r.replicaTimelineMaxAbsDiff} |`

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { simulate } from "../../../lib/compare/sim_mode.ts";
 import {
+  medianRows,
   simulateSchedule,
+  type ValidationRow,
   validationRows,
   validationTable,
 } from "../../../lib/compare/validate.ts";
@@ -135,4 +137,34 @@ Deno.test("simulateSchedule and validationRows", async (t) => {
   await t.step("a missing simulated policy is named", () => {
     assert.throws(() => validationRows(sim, sim.slice(0, 1)), /no simulated run of cpa/);
   });
+});
+
+Deno.test("medianRows: each live figure is the median over the repeats, every p95 kept", () => {
+  const row = (policy: string, liveP95: number, liveReplicaSeconds: number): ValidationRow => ({
+    policy,
+    liveP95,
+    simP95: 0.1,
+    liveViolations: 0,
+    simViolations: 0,
+    liveReplicaSeconds,
+    simReplicaSeconds: 60,
+    replicaTimelineMeanAbsDiff: liveReplicaSeconds === 60 ? 0 : 1,
+    replicaTimelineMaxAbsDiff: liveReplicaSeconds === 60 ? 0 : 1,
+  });
+  const rows = medianRows([
+    [row("hpa", 0.12, 89), row("cpa", 0.126, 60)],
+    [row("cpa", 0.428, 60), row("hpa", 0.11, 89)], // any order
+    [row("hpa", 0.2, 60), row("cpa", 0.13, 60)],
+  ]);
+  assert.deepEqual(rows.map((r) => r.policy), ["hpa", "cpa"]);
+  assert.equal(rows[0].liveP95, 0.12);
+  assert.equal(rows[1].liveP95, 0.13, "one slow run does not move the median");
+  assert.equal(rows[0].liveReplicaSeconds, 89);
+  assert.equal(rows[0].replicaTimelineMeanAbsDiff, 1);
+  assert.deepEqual(rows[1].liveP95Runs, [0.126, 0.428, 0.13]);
+  assert.match(validationTable(rows), /\| cpa \| 130 \(126, 428, 130\) \| 100 \|/);
+  assert.equal(medianRows([[row("hpa", 0.1, 60), row("cpa", 0.2, 60)]])[1].liveP95, 0.2);
+  assert.doesNotMatch(validationTable(medianRows([[row("hpa", 0.1, 60)]])), /\(/);
+  assert.throws(() => medianRows([]), RangeError);
+  assert.throws(() => medianRows([[row("hpa", 0.1, 60)], [row("cpa", 0.1, 60)]]), /no row for hpa/);
 });
