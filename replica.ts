@@ -194,7 +194,9 @@ export async function run(
     threads: options.threads,
   }, { returnInput: (input) => batches.give(input) });
   const batcher = modelBatcher(model, batches, metrics, options);
-  const pool = options.decodeWorkers > 0 ? createDecodePool(options.decodeWorkers) : undefined;
+  const pool = options.decodeWorkers > 0
+    ? createDecodePool(options.decodeWorkers, { returnBuffer: (t) => tensors.give(t) })
+    : undefined;
   const state: ReplicaState = { ready: false, draining: false, inFlight: 0 };
   // Inline while this request is the only one in hand (no thread hop), else in the pool.
   const decode: ImageDecoder = pool

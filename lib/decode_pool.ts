@@ -95,11 +95,21 @@ interface Slot {
   pending: Map<number, Pending>;
 }
 
+/** Options of {@link createDecodePool}. */
+export interface DecodePoolOptions {
+  /**
+   * Receives the `out` buffer of a failed decode, which the worker sends back unwritten (a
+   * successful decode resolves to it): for reuse, so a stream of bad images costs no fresh
+   * tensor each (lib/tensor_pool.ts).
+   */
+  returnBuffer?: (buffer: Float32Array) => void;
+}
+
 /**
  * Starts `size` decode workers. Each image goes to the worker with the fewest images pending; a
  * worker that dies fails its pending images (as server errors) and is replaced.
  */
-export function createDecodePool(size: number): DecodePool {
+export function createDecodePool(size: number, options: DecodePoolOptions = {}): DecodePool {
   if (!Number.isInteger(size) || size < 1) {
     throw new RangeError(`decode pool size must be a positive integer: got ${size}`);
   }
@@ -117,7 +127,10 @@ export function createDecodePool(size: number): DecodePool {
       if (data.ok) {
         const { tensor, width, height, mode, decodeMs } = data;
         waiting.resolve({ tensor, width, height, mode, decodeMs });
-      } else if (data.code) waiting.reject(new ImageError(data.code, data.message));
+        return;
+      }
+      if (data.out) options.returnBuffer?.(data.out);
+      if (data.code) waiting.reject(new ImageError(data.code, data.message));
       else waiting.reject(new Error(`decoding failed: ${data.message}`));
     };
     worker.onerror = (event) => {

@@ -6,8 +6,9 @@
  * Protocol (structured clone, buffers transferred):
  * - in `{id, bytes, maxPixels, out?}` → out `{id, ok: true, tensor, width, height, mode, decodeMs}`
  *   (`tensor` is `out`, written and transferred back, when the request brought one)
- * - a refused image → `{id, ok: false, code, message}` (`code` is the {@link ImageError} code)
- * - any other failure → `{id, ok: false, message}`
+ * - a refused image → `{id, ok: false, code, message, out?}` (`code` is the {@link ImageError}
+ *   code; `out` is the request's buffer, unwritten, transferred back)
+ * - any other failure → `{id, ok: false, message, out?}`
  *
  * @module
  */
@@ -36,7 +37,7 @@ export type DecodeReply =
     mode: string;
     decodeMs: number;
   }
-  | { id: number; ok: false; code?: ImageErrorCode; message: string };
+  | { id: number; ok: false; code?: ImageErrorCode; message: string; out?: Float32Array };
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent<DecodeRequest>) => void) | null;
@@ -58,7 +59,11 @@ export function serveDecoder(scope: WorkerScope): void {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const code = err instanceof ImageError ? err.code : undefined;
-      scope.postMessage({ id: data.id, ok: false, code, message });
+      const out = data.out;
+      scope.postMessage(
+        { id: data.id, ok: false, code, message, out },
+        out ? [out.buffer as ArrayBuffer] : [],
+      );
     }
   };
 }

@@ -150,3 +150,22 @@ Deno.test("decoders write into the buffer they are given: inline in place, the p
     pool.close();
   }
 });
+
+Deno.test("decode pool: a failed decode sends the buffer back to returnBuffer", async () => {
+  const returned: Float32Array[] = [];
+  const pool = createDecodePool(1, { returnBuffer: (b) => returned.push(b) });
+  try {
+    const out = new Float32Array(3 * 224 * 224);
+    const refused = await pool.decode(read("bad_inputs/truncated_half.jpg"), {
+      maxPixels: 40_000_000,
+      out,
+    }).then(() => "", (e) => e.code);
+    assert.equal(refused, "undecodable");
+    assert.equal(out.length, 0, "it went to the worker");
+    assert.deepEqual(returned.map((b) => b.length), [3 * 224 * 224], "and came back");
+    await pool.decode(read("images/rocket.jpg"), { maxPixels: 4e7, out: returned[0] });
+    assert.equal(returned.length, 1, "a decoded image resolves to its buffer instead");
+  } finally {
+    pool.close();
+  }
+});
