@@ -56,6 +56,9 @@ export const INLINE_MAX_PIXELS = 2_000_000;
  * small (header dimensions ≤ `inlineMaxPixels`), else in `pool`. At low load this saves the
  * thread hop (a few milliseconds of latency); under load, and for large or crafted images
  * whatever the load, the calling thread stays free for health checks and other requests.
+ * Whatever the load, a file the header already refuses (not an image, or over `maxPixels`) is
+ * answered on the calling thread: that costs microseconds, where a trip to the pool costs two
+ * thread hops and a place in line behind real images.
  */
 export function adaptiveDecoder(
   pool: ImageDecoder,
@@ -63,15 +66,17 @@ export function adaptiveDecoder(
   inlineMaxPixels: number = INLINE_MAX_PIXELS,
 ): ImageDecoder {
   return (bytes, options) => {
-    if (busy()) return pool(bytes, options);
     let pixels: number;
     try {
       const header = readImageHeader(bytes);
       pixels = header.width * header.height;
     } catch {
-      return inProcessDecoder(bytes, options); // refused from the header: cheap either way
+      return inProcessDecoder(bytes, options); // refused from the header
     }
-    return pixels <= inlineMaxPixels ? inProcessDecoder(bytes, options) : pool(bytes, options);
+    if (pixels > options.maxPixels) return inProcessDecoder(bytes, options); // too_large, likewise
+    return busy() || pixels > inlineMaxPixels
+      ? pool(bytes, options)
+      : inProcessDecoder(bytes, options);
   };
 }
 

@@ -120,13 +120,24 @@ Deno.test("adaptive decoder: inline when idle and small, the pool when busy or l
   busy = true;
   await decode(small, o);
   assert.deepEqual(pooled, [large.length, small.length], "busy: pool");
-  busy = false;
   const refused = await decode(read("bad_inputs/random_bytes.bin"), o).then(
     () => "",
     (e) => e.code,
   );
   assert.equal(refused, "unsupported_format");
-  assert.equal(pooled.length, 2, "refused from the header: inline");
+  assert.equal(pooled.length, 2, "refused from the header: inline, even when busy");
+  const bomb = await decode(read("bad_inputs/bomb_100000x100000.png"), o).then(
+    () => "",
+    (e) => e.code,
+  );
+  assert.equal(bomb, "too_large");
+  assert.equal(pooled.length, 2, "over maxPixels from the header: inline, even when busy");
+  busy = false;
+  await decode(read("bad_inputs/truncated_half.jpg"), o).catch(() => {});
+  assert.equal(pooled.length, 2, "idle, a small corrupt image decodes (and fails) inline");
+  busy = true;
+  await decode(read("bad_inputs/truncated_half.jpg"), o).catch(() => {});
+  assert.equal(pooled.length, 3, "busy, an image whose header reads goes to the pool");
 });
 
 Deno.test("decoders write into the buffer they are given: inline in place, the pool there and back", async () => {
