@@ -97,7 +97,7 @@ async function measure(backend: BackendKind, jpeg: Uint8Array, seconds: number, 
     "--batch-delay-ms=2",
     "--queue=256",
   ], { env: {} });
-  // The load tester's keep-alive client (lib/http1.ts): ~1 ms less per request than fetch here.
+  // The load tester's keep-alive client (lib/http1.ts): up to 1 ms less per request than fetch here.
   const client = new Http1Client({ keepHeaders: [] });
   const predict = async () => {
     const res = await client.request(replica.url, {
