@@ -18,6 +18,7 @@
  */
 import { parseArgs } from "node:util";
 import { type Started, startScript } from "../tests/support/process.ts";
+import { median } from "../lib/stats.ts";
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
@@ -78,12 +79,6 @@ async function wrk(url: string, seconds: number, script: string, pids: number[])
 /** Warms `url` up (V8 tiers the relay up for seconds). */
 async function warm(url: string, script: string): Promise<void> {
   await run("wrk", ["-t1", "-c32", "-d6s", "-s", script, url]);
-}
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 async function startNginx(

@@ -12,7 +12,7 @@
 
 import { parseArgs } from "node:util";
 import { imageToTensor, TENSOR_FLOATS } from "../lib/image.ts";
-import { median } from "./stats.ts";
+import { median } from "../lib/stats.ts";
 
 /** Timing of one file. */
 export interface ImageBenchResult {

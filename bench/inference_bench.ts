@@ -9,7 +9,7 @@
 import { IMAGE_FLOATS, loadModel } from "../lib/model.ts";
 import type { BackendKind } from "../lib/model.ts";
 import { createRng } from "../lib/rng.ts";
-import { median } from "./stats.ts";
+import { median } from "../lib/stats.ts";
 
 /** One measured configuration. */
 export interface InferenceResult {

@@ -14,7 +14,7 @@
  * @module
  */
 import { createApp, parseLoadArgs } from "../loadtest.ts";
-import { median } from "./stats.ts";
+import { median } from "../lib/stats.ts";
 
 const HOLD_MS = 20;
 

@@ -24,7 +24,7 @@ import { imageToTensor, initJpegCodec } from "../lib/image.ts";
 import { Http1Client } from "../lib/http1.ts";
 import { type BackendKind, IMAGE_FLOATS, loadModel } from "../lib/model.ts";
 import { startScript } from "../tests/support/process.ts";
-import { median } from "./stats.ts";
+import { median } from "../lib/stats.ts";
 
 const IMAGE = "testdata/images/synthetic_640x480_q90.jpg";
 const BATCH = 8;

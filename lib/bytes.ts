@@ -1,5 +1,5 @@
 /**
- * Byte-array helpers shared by the decoders and the HTTP code.
+ * Byte-array helpers shared by the decoders, the HTTP code and the replica's buffer hand-overs.
  *
  * @module
  */
@@ -16,4 +16,12 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return out;
+}
+
+/**
+ * True when `view` spans its whole buffer from offset 0, so handing over (transferring or pooling)
+ * the buffer hands over exactly this view and nothing that other code may still be reading.
+ */
+export function isWholeBuffer(view: ArrayBufferView): boolean {
+  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength;
 }

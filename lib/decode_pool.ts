@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { isWholeBuffer } from "./bytes.ts";
 import type { DecodeReply, DecodeRequest } from "./decode_worker.ts";
 import { ImageError, imageToTensor, readImageHeader } from "./image.ts";
 
@@ -29,7 +30,8 @@ export interface DecodeOptions {
   /**
    * A whole buffer of 3 × 224 × 224 floats to write the tensor into (see lib/tensor_pool.ts).
    * The decoder owns it from the call on: the tensor it resolves to is this memory (a pool
-   * worker transfers it there and back), and on failure it is lost unless decoded inline.
+   * worker transfers it there and back). On failure it is still the caller's when decoded
+   * inline; a pool worker sends it back to {@link DecodePoolOptions.returnBuffer}.
    */
   out?: Float32Array;
 }
@@ -165,7 +167,7 @@ export function createDecodePool(size: number, options: DecodePoolOptions = {}):
       const transfer: Transferable[] = [copy.buffer];
       const out = options.out;
       const request: DecodeRequest = { id, bytes: copy, maxPixels: options.maxPixels };
-      if (out && out.byteOffset === 0 && out.buffer.byteLength === out.byteLength) {
+      if (out && isWholeBuffer(out)) {
         request.out = out;
         transfer.push(out.buffer as ArrayBuffer);
       }

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { isWholeBuffer } from "./bytes.ts";
 
 /** A bounded free list of `Float32Array(floats)` buffers. */
 export class TensorPool {
@@ -46,9 +47,8 @@ export class TensorPool {
    */
   give(buffer: Float32Array | undefined): void {
     if (
-      buffer === undefined || buffer.length !== this.floats || buffer.byteOffset !== 0 ||
-      buffer.buffer.byteLength !== buffer.byteLength || this.#free.length >= this.keep ||
-      this.#free.includes(buffer)
+      buffer === undefined || buffer.length !== this.floats || !isWholeBuffer(buffer) ||
+      this.#free.length >= this.keep || this.#free.includes(buffer)
     ) return;
     this.#free.push(buffer);
   }

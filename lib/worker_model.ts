@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { isWholeBuffer } from "./bytes.ts";
 import { IMAGE_FLOATS, type InferenceModel, type LoadOptions } from "./model.ts";
 import type { WorkerReply, WorkerRequest } from "./model_worker.ts";
 
@@ -77,8 +78,8 @@ export function loadWorkerModel(
         run(input, batchSize) {
           if (failure) return Promise.reject(failure);
           const floats = batchSize * IMAGE_FLOATS;
-          const handOver = workerOptions.returnInput !== undefined && input.byteOffset === 0 &&
-            input.length >= floats && input.buffer.byteLength === input.byteLength;
+          const handOver = workerOptions.returnInput !== undefined && input.length >= floats &&
+            isWholeBuffer(input);
           const sent = handOver ? input : input.slice(0, floats);
           const id = nextId++;
           return new Promise((resolve, reject) => {

@@ -6,11 +6,11 @@
  * others queue behind it and run as one batch. Each batch's service time is the
  * `timing_ms.inference` its requests report, filed under the `batch_size` they report (not the
  * size asked for: a burst of b requests sent to an idle replica runs as 1 + (b − 1)); the
- * per-request overhead is the median decode + preprocess time. Throughput per thread count is a closed loop of 16 clients for a few seconds against a
- * replica with that many threads; when it is below what the largest batch's inference time
- * implies (decode, HTTP and JSON on the replica's main thread, and on a small machine the other
- * processes), every batch time is scaled up to match it, so the simulated replica saturates
- * where the real one does.
+ * per-request overhead is the median decode + preprocess time. Throughput per thread count is a
+ * closed loop of 16 clients for a few seconds against a replica with that many threads; when it
+ * is below what the largest batch's inference time implies (decode, HTTP and JSON on the
+ * replica's main thread, and on a small machine the other processes), every batch time is scaled
+ * up to match it, so the simulated replica saturates where the real one does.
  *
  * @module
  */
@@ -137,7 +137,8 @@ export async function measureCalibration(options: CalibrateOptions = {}): Promis
         const results = await Promise.all([leader, ...rest]);
         decode.push(...results.map((x) => x.decodeMs / 1000));
         for (const [batchSize, seconds] of batchTimes(results)) {
-          bySize.set(batchSize, [...bySize.get(batchSize) ?? [], seconds]);
+          if (!bySize.has(batchSize)) bySize.set(batchSize, []);
+          bySize.get(batchSize)!.push(seconds);
         }
       }
       log(`calibrate: bursts of 1 + ${size === 1 ? 0 : size}: ${rounds} rounds`);

@@ -11,6 +11,7 @@ import type { PolicyName } from "../policy/evaluate.ts";
 import type { ReportRun } from "../report/model.ts";
 import type { Calibration } from "../sim/calibration.ts";
 import { runSimulation } from "../sim/engine.ts";
+import { median } from "../stats.ts";
 import { summarize } from "../sim/summary.ts";
 import type { LiveSchedule } from "./live_scenarios.ts";
 import { reportSeries } from "./sim_mode.ts";
@@ -122,12 +123,6 @@ export function validationRows(live: ReportRun[], sim: ReportRun[]): ValidationR
       replicaTimelineMaxAbsDiff: max,
     };
   });
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**

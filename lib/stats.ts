@@ -1,5 +1,5 @@
 /**
- * Small statistics for benchmark samples.
+ * Small statistics of samples (benchmarks, repeated live runs).
  *
  * @module
  */
