@@ -12,13 +12,20 @@
  * replica's main thread, and on a small machine the other processes), every batch time is scaled
  * up to match it, so the simulated replica saturates where the real one does.
  *
+ * The replica's `process_cpu_seconds_total` gives two more figures: the CPU it spends per request
+ * outside its batches (read before and after the bursts: HPA's input counts it), and the cores it
+ * keeps busy while starting (its CPU seconds at ready over the startup time). With the machine's
+ * core count they describe a shared host (`host`): the replicas of a live run share this machine,
+ * and a starting one slows those serving.
+ *
  * @module
  */
-import { type BatchSamples, calibrationFromSamples } from "../sim/calibrate.ts";
+import { type BatchSamples, calibrationFromSamples, requestCpuSeconds } from "../sim/calibrate.ts";
 import type { Calibration } from "../sim/calibration.ts";
 import { syntheticJpeg } from "../load_payload.ts";
 import { createRng } from "../rng.ts";
 import { startScript } from "../script_process.ts";
+import { parseExposition } from "../prom_text.ts";
 
 /** Options of {@link measureCalibration}. */
 export interface CalibrateOptions {
@@ -77,6 +84,14 @@ async function throughput(url: string, body: Uint8Array, seconds: number, client
   return done / seconds;
 }
 
+/** The replica's process CPU seconds, from its metrics. */
+async function cpuSeconds(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const v = parseExposition(text).find((s) => s.name === "process_cpu_seconds_total")?.value;
+  if (v === undefined) throw new Error(`${url}/metrics has no process_cpu_seconds_total`);
+  return v;
+}
+
 /**
  * One service time per batch the requests ran in, by the batch size they report: requests of one
  * batch report the same size and inference time, so each (size, time) pair is one batch — and a
@@ -123,11 +138,18 @@ export async function measureCalibration(options: CalibrateOptions = {}): Promis
     timeoutMs: 120_000,
   });
   const startupSeconds = (performance.now() - t0) / 1000;
-  log(`calibrate: replica (${backend}, ${threads} thread) ready in ${startupSeconds.toFixed(1)} s`);
+  const startupCores = (await cpuSeconds(replica.url)) / startupSeconds;
+  log(
+    `calibrate: replica (${backend}, ${threads} thread) ready in ${startupSeconds.toFixed(1)} s` +
+      ` using ${startupCores.toFixed(2)} cores`,
+  );
   const bySize = new Map<number, number[]>();
   const decode: number[] = [];
+  let requestCpu = 0;
   try {
     for (let i = 0; i < 5; i++) await predict(replica.url, body); // warm
+    const cpuBefore = await cpuSeconds(replica.url);
+    let requests = 0, batchSeconds = 0;
     for (const size of sizes) {
       for (let r = 0; r < rounds; r++) {
         const leader = predict(replica.url, body);
@@ -135,14 +157,19 @@ export async function measureCalibration(options: CalibrateOptions = {}): Promis
           ? []
           : Array.from({ length: size }, () => predict(replica.url, body));
         const results = await Promise.all([leader, ...rest]);
+        requests += results.length;
         decode.push(...results.map((x) => x.decodeMs / 1000));
         for (const [batchSize, seconds] of batchTimes(results)) {
+          batchSeconds += seconds;
           if (!bySize.has(batchSize)) bySize.set(batchSize, []);
           bySize.get(batchSize)!.push(seconds);
         }
       }
       log(`calibrate: bursts of 1 + ${size === 1 ? 0 : size}: ${rounds} rounds`);
     }
+    const cpu = (await cpuSeconds(replica.url)) - cpuBefore;
+    requestCpu = requestCpuSeconds({ cpuSeconds: cpu, requests, batchSeconds, threads });
+    log(`calibrate: ${(requestCpu * 1000).toFixed(1)} ms CPU per request outside its batch`);
   } finally {
     await replica.stop();
   }
@@ -179,6 +206,7 @@ export async function measureCalibration(options: CalibrateOptions = {}): Promis
       (factor > 1 ? `; batch times × ${factor.toFixed(2)} to the closed-loop throughput` : ""),
     requestOverheadSeconds: overhead,
     threads,
+    requestCpuSeconds: requestCpu,
     cpuRequestMilli: 1000 * threads,
     cpuLimitMilli: 1000 * threads,
     startup: {
@@ -187,6 +215,7 @@ export async function measureCalibration(options: CalibrateOptions = {}): Promis
       sigma: 0.2,
       minSeconds: Math.max(0.1, startupSeconds / 2),
     },
+    host: { cores: navigator.hardwareConcurrency, startupCores, backgroundCores: 0 },
     ...(perThreads.length ? { throughputByThreads: perThreads } : {}),
   });
 }

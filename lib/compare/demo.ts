@@ -23,7 +23,7 @@ import { prometheusOnPath } from "../prometheus_server.ts";
 import { medianRows, simulateSchedule, validationRows, validationTable } from "./validate.ts";
 import type { ReportRun } from "../report/model.ts";
 import { liveOracle } from "./command.ts";
-import { K8S_CALIBRATION } from "../sim/calibration.ts";
+import { K8S_CALIBRATION, withStartupDelay } from "../sim/calibration.ts";
 
 /** What the demo produced. */
 export interface DemoResult {
@@ -112,7 +112,9 @@ export async function runValidate(
     holdSeconds: 10,
     oracleReplicaSeconds: oracle.replicaSeconds,
   };
-  const sim = simulateSchedule(schedule, o.policies, calibration, settings);
+  // the live actuator holds a new replica pending for the startup delay before it starts
+  const simulated = withStartupDelay(calibration, o.startupDelayS);
+  const sim = simulateSchedule(schedule, o.policies, simulated, settings);
   const repeats = Math.max(1, Math.round(o.repeat ?? 1));
   const lives: ReportRun[][] = [];
   for (let r = 0; r < repeats; r++) {

@@ -54,3 +54,24 @@ export function calibrationFromSamples(
   });
   return parseCalibration({ ...K8S_CALIBRATION, name: "measured", ...base, batches });
 }
+
+/** What the replica's process CPU counter showed while it answered measured requests. */
+export interface CpuMeasurement {
+  /** Process CPU seconds over the measurement. */
+  cpuSeconds: number;
+  /** Requests answered over it. */
+  requests: number;
+  /** Sum of the service times of the batches they ran in, seconds. */
+  batchSeconds: number;
+  /** Cores a batch keeps busy. */
+  threads: number;
+}
+
+/**
+ * CPU seconds per request outside the batches (HTTP, decode, JSON): the process CPU beyond
+ * `threads` × the batches' time, per request; ≥ 0, and 0 without requests.
+ */
+export function requestCpuSeconds(m: CpuMeasurement): number {
+  if (!(m.requests > 0)) return 0;
+  return Math.max(0, (m.cpuSeconds - m.threads * m.batchSeconds) / m.requests);
+}

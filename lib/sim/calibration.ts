@@ -15,8 +15,9 @@
  *     {"size": 8, "p50Seconds": 0.198, "p95Seconds": 0.232}   // or percentiles (lognormal fit)
  *   ],
  *   "requestOverheadSeconds": 0.002,      // per request, outside the batch (network hops)
- *   "threads": 1, "idleCpuMilli": 5, "cpuRequestMilli": 1000, "cpuLimitMilli": 1000,
+ *   "threads": 1, "requestCpuSeconds": 0.01, "idleCpuMilli": 5, "cpuRequestMilli": 1000, "cpuLimitMilli": 1000,
  *   "startup": {"distribution": "lognormal", "medianSeconds": 20, "sigma": 0.3, "minSeconds": 5},
+ *   "host": {"cores": 2, "startupCores": 1.1, "backgroundCores": 0},  // replicas share one machine
  *   "throughputByThreads": [{"threads": 2, "imagesPerSecond": 80}]   // informational
  * }
  * ```
@@ -58,6 +59,22 @@ export interface StartupDelay {
   maxSeconds?: number;
 }
 
+/**
+ * Replicas that share one machine (this one, in `compare --mode live`), unlike pods that each get
+ * their own CPU in a cluster. A batch then runs slower while the machine's CPU is oversubscribed:
+ * its service time is stretched by max(1, demand / `cores`) at its start, where demand is
+ * `threads` × the batches running (this one included) + `startupCores` × the pods starting +
+ * `backgroundCores`. A starting replica loading its model thus slows the ones serving.
+ */
+export interface SharedHost {
+  /** CPU cores of the machine. */
+  cores: number;
+  /** Cores a starting replica keeps busy (model load, warm-up): its CPU seconds / startup. */
+  startupCores: number;
+  /** Cores the other processes keep busy (dispatcher, load generator, ...). Default 0. */
+  backgroundCores?: number;
+}
+
 /** A replica's calibration. */
 export interface Calibration {
   /** A label for reports. */
@@ -72,6 +89,11 @@ export interface Calibration {
   requestOverheadSeconds: number;
   /** CPU cores a replica keeps busy while a batch runs. */
   threads: number;
+  /**
+   * CPU seconds a replica spends per request outside its batches (HTTP, decode, JSON), counted
+   * in its CPU usage (HPA's input) but not in its capacity (it overlaps the batches). Default 0.
+   */
+  requestCpuSeconds?: number;
   /** CPU of an idle replica, millicores. */
   idleCpuMilli: number;
   /** The pod's CPU request, millicores (HPA's denominator). */
@@ -80,6 +102,8 @@ export interface Calibration {
   cpuLimitMilli: number;
   /** Pod startup delay. */
   startup: StartupDelay;
+  /** The machine the replicas share; absent: each pod has its own CPU (a cluster). */
+  host?: SharedHost;
   /** Measured images/s per thread count (informational). */
   throughputByThreads?: { threads: number; imagesPerSecond: number }[];
 }
@@ -103,6 +127,7 @@ export const K8S_CALIBRATION: Readonly<Calibration> = Object.freeze({
   ],
   requestOverheadSeconds: 0.002,
   threads: 1,
+  requestCpuSeconds: 0, // decode is folded into the batch times
   idleCpuMilli: 5,
   cpuRequestMilli: 1000,
   cpuLimitMilli: 1000,
@@ -124,6 +149,7 @@ export const LOCAL_CALIBRATION: Readonly<Calibration> = Object.freeze({
   ],
   requestOverheadSeconds: 0.009,
   threads: 2,
+  requestCpuSeconds: 0,
   idleCpuMilli: 5,
   cpuRequestMilli: 2000,
   cpuLimitMilli: 2000,
@@ -182,6 +208,17 @@ function parseStartup(raw: unknown): StartupDelay {
   return out;
 }
 
+function parseHost(raw: unknown): SharedHost {
+  const h = (raw ?? {}) as Record<string, unknown>;
+  return {
+    cores: positive(h.cores, "host.cores"),
+    startupCores: positive(h.startupCores, "host.startupCores", true),
+    backgroundCores: h.backgroundCores === undefined
+      ? 0
+      : positive(h.backgroundCores, "host.backgroundCores", true),
+  };
+}
+
 /**
  * Validates a calibration (e.g. parsed JSON), filling absent fields from
  * {@link K8S_CALIBRATION}. Throws a RangeError naming the bad field and its value.
@@ -211,10 +248,14 @@ export function parseCalibration(value: unknown): Calibration {
     batches,
     requestOverheadSeconds: num("requestOverheadSeconds", true),
     threads: num("threads", false),
+    requestCpuSeconds: v.requestCpuSeconds === undefined
+      ? 0
+      : positive(v.requestCpuSeconds, "requestCpuSeconds", true),
     idleCpuMilli: num("idleCpuMilli", true),
     cpuRequestMilli: num("cpuRequestMilli", false),
     cpuLimitMilli: num("cpuLimitMilli", false),
     startup: parseStartup(v.startup),
+    ...(v.host == null ? {} : { host: parseHost(v.host) }),
     ...(Array.isArray(v.throughputByThreads)
       ? { throughputByThreads: v.throughputByThreads as Calibration["throughputByThreads"] }
       : {}),
@@ -251,6 +292,27 @@ export function batchMoments(
 /** Completions per second of a replica that always runs full batches of `maxBatch`. */
 export function saturationRate(calibration: Calibration, maxBatch: number): number {
   return maxBatch / batchMoments(calibration, maxBatch).mean[maxBatch];
+}
+
+/**
+ * The calibration of a pod that waits `delaySeconds` (e.g. the live actuator's pending delay)
+ * before the measured startup: the startup distribution shifted by it, and a shared host's
+ * `startupCores` spread over the longer startup (the same CPU seconds per start).
+ */
+export function withStartupDelay(calibration: Calibration, delaySeconds: number): Calibration {
+  if (!(delaySeconds > 0)) return calibration;
+  const s = calibration.startup;
+  const startup: StartupDelay = {
+    ...s,
+    medianSeconds: s.medianSeconds + delaySeconds,
+    minSeconds: (s.minSeconds ?? 0) + delaySeconds,
+    ...(s.maxSeconds === undefined ? {} : { maxSeconds: s.maxSeconds + delaySeconds }),
+  };
+  const host = calibration.host;
+  if (!host) return { ...calibration, startup };
+  const mean = startupMeanSeconds(s);
+  const share = mean / (mean + delaySeconds);
+  return { ...calibration, startup, host: { ...host, startupCores: host.startupCores * share } };
 }
 
 /** A sampler of batch service times: `(size) → seconds`, drawn from `rng`. */

@@ -12,6 +12,11 @@
  * slot is held until the replica finishes the request. Requests are pooled records (typed
  * arrays), events are per batch, so the cost per request is a few array operations.
  *
+ * With a shared host (`calibration.host`: replicas on one machine) a batch's service time is
+ * stretched by the machine's CPU oversubscription at its start (see `SharedHost`): the running
+ * batches, the starting pods and the background. Busy time (the CPU metric) counts the stretched
+ * time, as a process's CPU time does not: an over-estimate while pods start, a few seconds each.
+ *
  * @module
  */
 import type { ResolvedConfig } from "./config.ts";
@@ -51,6 +56,14 @@ export class SimCluster {
   readonly #maxBatch: number;
   readonly #delay: number;
   readonly #overhead: number;
+  /** Batches running now. */
+  #running = 0;
+  /** Shared host's cores, 0: none (each pod has its own CPU). */
+  readonly #hostCores: number;
+  readonly #threads: number;
+  readonly #requestCpu: number;
+  readonly #startupCores: number;
+  readonly #backgroundCores: number;
   #podSeconds = 0;
   #readySeconds = 0;
   #lastT = 0;
@@ -71,6 +84,12 @@ export class SimCluster {
     this.#maxBatch = d.maxBatch;
     this.#delay = d.batchDelaySeconds;
     this.#overhead = config.calibration.requestOverheadSeconds;
+    const host = config.calibration.host;
+    this.#hostCores = host?.cores ?? 0;
+    this.#threads = config.calibration.threads;
+    this.#requestCpu = config.calibration.requestCpuSeconds ?? 0;
+    this.#startupCores = host?.startupCores ?? 0;
+    this.#backgroundCores = host?.backgroundCores ?? 0;
     this.#arrival = new Float64Array(1024);
     this.#sentAt = new Float64Array(1024);
   }
@@ -92,10 +111,14 @@ export class SimCluster {
     return { podSeconds: this.#podSeconds, readySeconds: this.#readySeconds };
   }
 
-  /** Seconds replica `r` has spent computing up to `now`. */
-  busySeconds(r: number, now: number): number {
+  /**
+   * CPU seconds replica `r` has used up to `now` beyond its idle draw: `threads` × its time
+   * computing batches + `requestCpuSeconds` per request answered.
+   */
+  cpuSeconds(r: number, now: number): number {
     const t = this.table;
-    return t.busyCum[r] + (t.batchLen[r] > 0 ? now - t.batchStart[r] : 0);
+    const busy = t.busyCum[r] + (t.batchLen[r] > 0 ? now - t.batchStart[r] : 0);
+    return this.#threads * busy + this.#requestCpu * t.servedCum[r];
   }
 
   /** Adds `n` replicas that are ready at `now` (and old: created an hour before). */
@@ -279,7 +302,8 @@ export class SimCluster {
     }
     t.batchLen[r] = size;
     t.batchStart[r] = now;
-    this.heap.push(now + this.service(size), EV_BATCH_DONE, r, t.gen[r]);
+    this.#running++;
+    this.heap.push(now + this.service(size) * this.#stretch(), EV_BATCH_DONE, r, t.gen[r]);
   }
 
   #batchDone(r: number, now: number): void {
@@ -296,13 +320,23 @@ export class SimCluster {
     t.lineLen[r] -= size;
     this.atReplicas -= size;
     t.batchLen[r] = 0;
+    this.#running--;
     t.busyCum[r] += now - t.batchStart[r];
+    t.servedCum[r] += size;
     if (t.lineLen[r] > 0) this.#maybeStart(r, now);
     else this.#idle(r, now);
     if (t.state[r] === READY) {
       t.refile(r);
       this.#pump(now);
     }
+  }
+
+  /** The shared host's slowdown of a batch starting now (1 without a shared host). */
+  #stretch(): number {
+    if (this.#hostCores === 0) return 1;
+    const demand = this.#threads * this.#running + this.#startupCores * this.starting +
+      this.#backgroundCores;
+    return Math.max(1, demand / this.#hostCores);
   }
 
   #idle(r: number, now: number): void {

@@ -10,8 +10,9 @@
  *   latency histogram (`LATENCY_BUCKETS`; served and failed requests, not 429s), interpolated in
  *   the bucket like Prometheus; absent when nothing completed in the window.
  * - `queueLength`, `inFlight`: the dispatcher queue and the requests at replicas at the scrape.
- * - `pods`: every pod with its CPU as metrics-server reports it: busy seconds over the CPU window
- *   (shorter for a pod younger than the window) × threads × 1000 + idle, capped at the limit,
+ * - `pods`: every pod with its CPU as metrics-server reports it: CPU seconds (threads × busy
+ *   seconds + the per-request CPU, see `SimCluster.cpuSeconds`) over the CPU window (shorter for
+ *   a pod younger than the window) × 1000 + idle, capped at the limit,
  *   in whole millicores; no metric before a pod's first scrape. Starting pods are Running and not
  *   Ready (their readiness transition is their creation), draining pods are terminating.
  *
@@ -40,7 +41,7 @@ export class MetricsPipeline {
   #inFlight = 0;
   readonly #kc: number;
   readonly #wc: number;
-  #busy = new Float64Array(0);
+  #cpu = new Float64Array(0);
   #snapGen = new Int32Array(0);
   #first = new Int32Array(0);
   readonly #diff = new Float64Array(NB);
@@ -83,7 +84,7 @@ export class MetricsPipeline {
         this.#snapGen[r] = table.gen[r];
         this.#first[r] = i;
       }
-      this.#busy[r * this.#kc + (i % this.#kc)] = this.cluster.busySeconds(r, now);
+      this.#cpu[r * this.#kc + (i % this.#kc)] = this.cluster.cpuSeconds(r, now);
     }
   }
 
@@ -126,14 +127,13 @@ export class MetricsPipeline {
         cpuRequestMilli: cal.cpuRequestMilli,
       };
       if (last >= 0 && this.#snapGen[r] === table.gen[r]) {
-        const now = this.#busy[r * this.#kc + (last % this.#kc)];
-        let busy = now, span: number;
+        let cpu = this.#cpu[r * this.#kc + (last % this.#kc)], span: number;
         if (last - this.#first[r] >= this.#wc) {
-          busy -= this.#busy[r * this.#kc + ((last - this.#wc) % this.#kc)];
+          cpu -= this.#cpu[r * this.#kc + ((last - this.#wc) % this.#kc)];
           span = window;
         } else span = at - Math.max(table.created[r], 0);
         if (span > 0) {
-          const milli = cal.idleCpuMilli + (busy / span) * cal.threads * 1000;
+          const milli = cal.idleCpuMilli + (cpu / span) * 1000;
           pod.cpuUsageMilli = Math.round(Math.min(cal.cpuLimitMilli, milli));
           pod.metricTimestamp = at;
           pod.metricWindowSeconds = span;
@@ -145,13 +145,13 @@ export class MetricsPipeline {
   }
 
   #growCpu(capacity: number): void {
-    const busy = new Float64Array(capacity * this.#kc);
-    busy.set(this.#busy);
+    const cpu = new Float64Array(capacity * this.#kc);
+    cpu.set(this.#cpu);
     const gen = new Int32Array(capacity).fill(-1);
     gen.set(this.#snapGen);
     const first = new Int32Array(capacity);
     first.set(this.#first);
-    this.#busy = busy;
+    this.#cpu = cpu;
     this.#snapGen = gen;
     this.#first = first;
   }

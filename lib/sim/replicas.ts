@@ -39,6 +39,8 @@ export class ReplicaTable {
   batchStart: Float64Array;
   /** Seconds spent computing batches, finished batches only. */
   busyCum: Float64Array;
+  /** Requests answered (finished batches). */
+  servedCum: Float64Array;
   /** Pending batch-delay timer, seconds (−1: none). */
   timerAt: Float64Array;
   /** First request of the replica's line (ring of `cap` request slots per replica). */
@@ -69,6 +71,7 @@ export class ReplicaTable {
     this.readyAt = new Float64Array(capacity);
     this.batchStart = new Float64Array(capacity);
     this.busyCum = new Float64Array(capacity);
+    this.servedCum = new Float64Array(capacity);
     this.timerAt = new Float64Array(capacity);
     this.lineHead = new Int32Array(capacity);
     this.lineLen = new Int32Array(capacity);
@@ -93,6 +96,7 @@ export class ReplicaTable {
     this.readyAt[r] = NaN;
     this.batchStart[r] = 0;
     this.busyCum[r] = 0;
+    this.servedCum[r] = 0;
     this.timerAt[r] = -1;
     this.lineHead[r] = 0;
     this.lineLen[r] = 0;
@@ -187,6 +191,7 @@ export class ReplicaTable {
     this.readyAt = f64(this.readyAt);
     this.batchStart = f64(this.batchStart);
     this.busyCum = f64(this.busyCum);
+    this.servedCum = f64(this.servedCum);
     this.timerAt = f64(this.timerAt);
     this.lineHead = i32(this.lineHead);
     this.lineLen = i32(this.lineLen);

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { calibrationFromSamples, describeSamples } from "../../../lib/sim/calibrate.ts";
+import {
+  calibrationFromSamples,
+  describeSamples,
+  requestCpuSeconds,
+} from "../../../lib/sim/calibrate.ts";
 
 Deno.test("describeSamples", async (t) => {
   await t.step("1..100", () => {
@@ -33,5 +37,19 @@ Deno.test("calibrationFromSamples", async (t) => {
       () => calibrationFromSamples([{ size: 1, seconds: [0.01, -1] }]),
       /batch 1 sample must be a finite number > 0: got -1/,
     );
+  });
+});
+
+Deno.test("requestCpuSeconds", async (t) => {
+  await t.step("the CPU beyond threads × batch time, per request", () => {
+    const m = { cpuSeconds: 3, requests: 100, batchSeconds: 1, threads: 2 };
+    assert.equal(requestCpuSeconds(m), 0.01);
+  });
+  await t.step("never negative; 0 without requests", () => {
+    assert.equal(
+      requestCpuSeconds({ cpuSeconds: 1, requests: 10, batchSeconds: 1, threads: 2 }),
+      0,
+    );
+    assert.equal(requestCpuSeconds({ cpuSeconds: 1, requests: 0, batchSeconds: 0, threads: 1 }), 0);
   });
 });

@@ -9,6 +9,7 @@ import {
   parseCalibration,
   saturationRate,
   startupMeanSeconds,
+  withStartupDelay,
 } from "../../../lib/sim/calibration.ts";
 
 Deno.test("parseCalibration", async (t) => {
@@ -145,4 +146,47 @@ Deno.test("samplers", async (t) => {
       3,
     );
   });
+});
+
+Deno.test("parseCalibration: shared host and per-request CPU", async (t) => {
+  const batches = [{ size: 1, meanSeconds: 0.02 }];
+  await t.step("absent: no host, no per-request CPU", () => {
+    const c = parseCalibration({ batches });
+    assert.equal(c.host, undefined);
+    assert.equal(c.requestCpuSeconds, 0);
+  });
+  await t.step("read back, background defaulting to 0", () => {
+    const c = parseCalibration({
+      batches,
+      requestCpuSeconds: 0.008,
+      host: { cores: 2, startupCores: 1.1 },
+    });
+    assert.deepEqual(c.host, { cores: 2, startupCores: 1.1, backgroundCores: 0 });
+    assert.equal(c.requestCpuSeconds, 0.008);
+  });
+  await t.step("bad values name the field", () => {
+    assert.throws(() => parseCalibration({ batches, host: { startupCores: 1 } }), /host\.cores/);
+    assert.throws(
+      () => parseCalibration({ batches, host: { cores: 2, startupCores: -1 } }),
+      /host\.startupCores/,
+    );
+    assert.throws(() => parseCalibration({ batches, requestCpuSeconds: "x" }), /requestCpuSeconds/);
+  });
+});
+
+Deno.test("withStartupDelay", async (t) => {
+  const base = parseCalibration({
+    batches: [{ size: 1, meanSeconds: 0.02 }],
+    startup: { distribution: "fixed", medianSeconds: 2, minSeconds: 1 },
+    host: { cores: 2, startupCores: 1.5 },
+  });
+  await t.step("shifts the startup and spreads its CPU over the longer start", () => {
+    const c = withStartupDelay(base, 1);
+    assert.equal(c.startup.medianSeconds, 3);
+    assert.equal(c.startup.minSeconds, 2);
+    // 1.5 cores × 2 s = 3 CPU seconds over 3 s
+    assert.equal(c.host!.startupCores, 1);
+    assert.equal(base.startup.medianSeconds, 2);
+  });
+  await t.step("no delay: unchanged", () => assert.equal(withStartupDelay(base, 0), base));
 });

@@ -6,14 +6,15 @@ import { EventHeap } from "../../../lib/sim/heap.ts";
 import { bucketIndex } from "../../../lib/sim/histogram.ts";
 import { MetricsPipeline } from "../../../lib/sim/pipeline.ts";
 import { Recorder } from "../../../lib/sim/recorder.ts";
+import type { Calibration } from "../../../lib/sim/calibration.ts";
 import { fixedCalibration } from "./support.ts";
 
 /** One ready replica serving 0.1 s batches, an arrival every 0.5 s, scrapes every 15 s. */
-function setup() {
+function setup(calibration: Partial<Calibration> = {}) {
   const config = resolveConfig({
     counts: [0],
     seed: 1,
-    calibration: fixedCalibration(0.1),
+    calibration: { ...fixedCalibration(0.1), ...calibration },
     dispatcher: { batchDelaySeconds: 0 },
     controller: { kind: "fixed" },
     initialReplicas: 1,
@@ -41,8 +42,9 @@ Deno.test("MetricsPipeline observation", async (t) => {
     assert.equal(obs.arrivalRatePerSecond, undefined);
     assert.equal(obs.p95LatencySeconds, undefined);
   });
-  await t.step("rate, p95 and CPU after a minute of steady load", () => {
-    const { cluster, pipeline, until } = setup();
+  /** A minute of an arrival every 0.5 s, scraped every 15 s; the observation at 61 s. */
+  const steadyMinute = (calibration: Partial<Calibration> = {}) => {
+    const { cluster, pipeline, until } = setup(calibration);
     cluster.addReady(1, 0);
     pipeline.scrape(0);
     for (let i = 0; i < 120; i++) {
@@ -56,7 +58,10 @@ Deno.test("MetricsPipeline observation", async (t) => {
     }
     until(60);
     pipeline.scrape(60);
-    const obs = pipeline.observation(61, 1);
+    return pipeline.observation(61, 1);
+  };
+  await t.step("rate, p95 and CPU after a minute of steady load", () => {
+    const obs = steadyMinute();
     assert.equal(obs.arrivalRatePerSecond, 2);
     assert.equal(obs.throughputPerSecond, 2);
     assert.equal(obs.queueLength, 0);
@@ -72,6 +77,11 @@ Deno.test("MetricsPipeline observation", async (t) => {
     assert.equal(pod.metricTimestamp, 60);
     assert.equal(pod.ready, true);
     assert.equal(pod.cpuRequestMilli, 1000);
+  });
+  await t.step("CPU counts the per-request CPU and the threads", () => {
+    // 0.05 s per request at 2 req/s adds 100m; 2 threads double the batches' 200m.
+    assert.equal(steadyMinute({ requestCpuSeconds: 0.05 }).pods![0].cpuUsageMilli, 305);
+    assert.equal(steadyMinute({ threads: 2 }).pods![0].cpuUsageMilli, 405);
   });
   await t.step("a young pod's CPU covers its life; starting and draining pods are marked", () => {
     const { cluster, pipeline, until, heap } = setup();
