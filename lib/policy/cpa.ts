@@ -24,8 +24,9 @@
  *    (`forecastSeconds`, default 0: off) the windowed rate's slope that far ahead. A falling
  *    rate is planned for as it is (the scale-down stabilisation window holds the replicas). The
  *    backlog adds the rate that drains it within `drainSeconds`: λ' = plan + queueLength /
- *    drainSeconds. The burst margin b is `burstDeviations` × the RMS change between consecutive
- *    interval rates over the last `burstWindowSeconds` ({@link burstMargin}): Erlang-C sizing
+ *    drainSeconds. The burst margin b is `burstDeviationsPerHeadroom` × `headroom` (2 at the
+ *    defaults) × the RMS change between consecutive interval rates over the last
+ *    `burstWindowSeconds` ({@link burstMargin}): Erlang-C sizing
  *    at the mean suits Poisson arrivals, not a load that moves by hundreds of req/s between
  *    decisions, which no reactive loop with a pod startup of ~20 s can follow.
  * 4. Sizing. The replicas form one M/M/c queue (the dispatcher's FIFO in front of c replicas).
@@ -110,10 +111,12 @@ export interface CpaSpec extends ReplicaBounds {
    */
   burstWindowSeconds: number;
   /**
-   * Keep at least this many × the RMS change of the interval rates over the look-back as spare
-   * capacity (see {@link burstMargin}; 0: off). Default 2.
+   * Keep at least `headroom` × this many × the RMS change of the interval rates over the
+   * look-back as spare capacity (see {@link burstMargin}; 0: off). Default 10: 2 RMS changes at
+   * the default headroom of 0.2, so that the one knob, headroom, scales both kinds of spare
+   * capacity.
    */
-  burstDeviations: number;
+  burstDeviationsPerHeadroom: number;
   /** Drain the dispatcher backlog within this many seconds. Default 10. */
   drainSeconds: number;
   /** Largest slowdown the observed-p95 correction may apply (≥ 1). Default 3. */
@@ -151,7 +154,7 @@ export const CPA_DEFAULTS: Readonly<CpaSpec> = Object.freeze({
   maxForecastFactor: 2,
   recentBlend: 0.25,
   burstWindowSeconds: 300,
-  burstDeviations: 2,
+  burstDeviationsPerHeadroom: 10,
   drainSeconds: 10,
   maxCorrection: 3,
   correctionHalfLifeSeconds: 300,
@@ -243,7 +246,7 @@ function integrate(intervals: readonly RateInterval[], from: number, to: number,
 export function burstMargin(
   intervals: readonly RateInterval[],
   now: number,
-  spec: Pick<CpaSpec, "burstWindowSeconds" | "burstDeviations">,
+  spec: Pick<CpaSpec, "burstWindowSeconds"> & { burstDeviations: number },
 ): number {
   const from = now - spec.burstWindowSeconds;
   let n = 0, squares = 0;
@@ -280,15 +283,16 @@ export function burstMargin(
  * kept: those within the longer of the rate window and `burstWindowSeconds`.
  */
 export function estimateLoad(
-  spec: Pick<
-    CpaSpec,
-    | "rateWindowSeconds"
-    | "recentBlend"
-    | "forecastSeconds"
-    | "maxForecastFactor"
-    | "burstWindowSeconds"
-    | "burstDeviations"
-  >,
+  spec:
+    & Pick<
+      CpaSpec,
+      | "rateWindowSeconds"
+      | "recentBlend"
+      | "forecastSeconds"
+      | "maxForecastFactor"
+      | "burstWindowSeconds"
+    >
+    & { burstDeviations: number },
   prev: Pick<CpaState, "updatedAt" | "arrivalRate" | "intervals">,
   now: number,
   lambda: number,
@@ -343,7 +347,8 @@ export function decide(
   }
   const serviceTime = spec.serviceTimeSeconds ?? 1 / mu;
 
-  const load = estimateLoad(spec, prev, now, lambda);
+  const burstDeviations = spec.burstDeviationsPerHeadroom * spec.headroom;
+  const load = estimateLoad({ ...spec, burstDeviations }, prev, now, lambda);
   const forecast = load.forecast;
   const planRate = forecast + queue / spec.drainSeconds;
   const target = spec.targetLatencySeconds * (1 - spec.headroom);

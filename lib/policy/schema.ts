@@ -101,7 +101,7 @@ export const cpaSpec: z.ZodType<CpaSpec, unknown> = checked(z.strictObject({
   maxForecastFactor: z.number().min(1).default(CPA_DEFAULTS.maxForecastFactor),
   recentBlend: z.number().min(0).max(1).default(CPA_DEFAULTS.recentBlend),
   burstWindowSeconds: seconds.default(CPA_DEFAULTS.burstWindowSeconds),
-  burstDeviations: z.number().min(0).default(CPA_DEFAULTS.burstDeviations),
+  burstDeviationsPerHeadroom: z.number().min(0).default(CPA_DEFAULTS.burstDeviationsPerHeadroom),
   drainSeconds: positive.default(CPA_DEFAULTS.drainSeconds),
   maxCorrection: z.number().min(1).default(CPA_DEFAULTS.maxCorrection),
   correctionHalfLifeSeconds: positive.default(CPA_DEFAULTS.correctionHalfLifeSeconds),

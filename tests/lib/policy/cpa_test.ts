@@ -129,11 +129,11 @@ Deno.test("decide", async (t) => {
     );
     assert.equal(parsed.maxForecastFactor, 2);
     assert.deepEqual(
-      [parsed.recentBlend, parsed.burstWindowSeconds, parsed.burstDeviations],
-      [0.25, 300, 2],
+      [parsed.recentBlend, parsed.burstWindowSeconds, parsed.burstDeviationsPerHeadroom],
+      [0.25, 300, 10],
     );
     assert.throws(() => cpaSpec.parse({ recentBlend: 1.5 }));
-    assert.throws(() => cpaSpec.parse({ burstDeviations: -1 }));
+    assert.throws(() => cpaSpec.parse({ burstDeviationsPerHeadroom: -1 }));
     assert.deepEqual(parsed.behavior.scaleUp.policies.map((p) => [p.type, p.value]), [
       ["Pods", 4],
       ["Percent", 200],
@@ -248,10 +248,15 @@ Deno.test("decide over time", async (t) => {
       );
     // recent rate (60 × 150 − 45 × 100) / 15 = 300 req/s, one change of 200 in the look-back
     const rows: [Partial<CpaSpec>, number][] = [
-      [{ burstDeviations: 0 }, 19], // 300 / 0.8 = 375 → ⌈375 / 20⌉
-      [{ burstDeviations: 2 }, 20], // 300 + 2 × 200 / √20 = 389 > 375 → ⌈19.5⌉
-      [{ burstDeviations: 6 }, 29], // 300 + 6 × 44.7 = 568 → ⌈28.4⌉; compounded /0.8 it would be 36
-      [{ burstDeviations: 6, headroom: 0.6 }, 38], // 300 / 0.4 = 750 > 568 → ⌈37.5⌉
+      [{ burstDeviationsPerHeadroom: 0 }, 19], // 300 / 0.8 = 375 → ⌈375 / 20⌉
+      // 0.2 × 10 = 2 deviations: 300 + 2 × 200 / √20 = 389 > 375 → ⌈19.5⌉
+      [{ burstDeviationsPerHeadroom: 10 }, 20],
+      // 6 deviations: 300 + 6 × 44.7 = 568 → ⌈28.4⌉; compounded /0.8 it would be 36
+      [{ burstDeviationsPerHeadroom: 30 }, 29],
+      // the margin scales with headroom: 0.6 × 10 = 6 deviations (568), but 300 / 0.4 = 750
+      [{ headroom: 0.6 }, 38],
+      // 0.75 × 30 = 22.5 deviations: 300 + 22.5 × 44.7 = 1306 > 300 / 0.25 → ⌈65.3⌉
+      [{ burstDeviationsPerHeadroom: 30, headroom: 0.75, maxReplicas: 80 }, 66],
     ];
     for (const [over, want] of rows) {
       assert.equal(at(over).detail!.proposal, want, JSON.stringify(over));
@@ -264,7 +269,11 @@ Deno.test("decide over time", async (t) => {
       const s = decide(spec(), undefined, obs({ now: 0 })).state;
       const jump = obs({ now: 15, arrivalRatePerSecond: 150 });
       const plan = (over: Partial<CpaSpec>) =>
-        decide(spec({ burstDeviations: 0, recentBlend: 0, forecastSeconds: 30, ...over }), s, jump)
+        decide(
+          spec({ burstDeviationsPerHeadroom: 0, recentBlend: 0, forecastSeconds: 30, ...over }),
+          s,
+          jump,
+        )
           .detail!;
       assert.equal(plan({}).recentRate, 300); // (60 × 150 − 45 × 100) / 15
       assert.equal(plan({}).forecast, 300 + (50 / 15) * 30);
@@ -300,7 +309,7 @@ Deno.test("decide over time", async (t) => {
     for (let now = 0; now <= 120; now += 15) {
       const rate = now === 0 ? 100 : 0;
       const o = obs({ now, currentReplicas: current, arrivalRatePerSecond: rate });
-      const d = decide(spec({ burstDeviations: 0 }), off, o);
+      const d = decide(spec({ burstDeviationsPerHeadroom: 0 }), off, o);
       [off, current] = [d.state, d.desired];
       if (now === 120) assert.deepEqual([d.desired, d.reason], [1, "TooFewReplicas"]);
     }
