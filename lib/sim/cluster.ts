@@ -14,8 +14,9 @@
  *
  * With a shared host (`calibration.host`: replicas on one machine) a batch's service time is
  * stretched by the machine's CPU oversubscription at its start (see `SharedHost`): the running
- * batches, the starting pods and the background. Busy time (the CPU metric) counts the stretched
- * time, as a process's CPU time does not: an over-estimate while pods start, a few seconds each.
+ * batches, the starting pods and the background. The CPU metric counts a stretched batch's whole
+ * time, though a process waiting for a core uses none: an over-estimate while the host is
+ * oversubscribed.
  *
  * @module
  */
