@@ -15,7 +15,8 @@
  *     {"size": 8, "p50Seconds": 0.198, "p95Seconds": 0.232}   // or percentiles (lognormal fit)
  *   ],
  *   "requestOverheadSeconds": 0.002,      // per request, outside the batch (network hops)
- *   "threads": 1, "requestCpuSeconds": 0.01, "idleCpuMilli": 5, "cpuRequestMilli": 1000, "cpuLimitMilli": 1000,
+ *   "threads": 1, "idleCpuMilli": 5, "cpuRequestMilli": 1000, "cpuLimitMilli": 1000,
+ *   "requestCpuSeconds": 0.005,           // CPU per request outside its batch (HTTP, decode)
  *   "startup": {"distribution": "lognormal", "medianSeconds": 20, "sigma": 0.3, "minSeconds": 5},
  *   "host": {"cores": 2, "startupCores": 1.1, "backgroundCores": 0},  // replicas share one machine
  *   "throughputByThreads": [{"threads": 2, "imagesPerSecond": 80}]   // informational
