@@ -253,6 +253,15 @@ export async function compareLive(
   };
 }
 
+/**
+ * A calibration for cluster-scale simulation: the measured replica as pods with a CPU each, so a
+ * measured `host` (this machine's cores, shared by the live replicas) is left out.
+ */
+export function clusterCalibration(calibration: Calibration): Calibration {
+  const { host: _host, ...pods } = calibration;
+  return pods;
+}
+
 /** Simulated comparison: returns the report input and the study. */
 export async function compareSim(
   o: CompareOptions,
@@ -263,7 +272,9 @@ export async function compareSim(
     { scenario: o.scenario, traceFile: o.trace || undefined, tracesDir: o.tracesDir },
     { scale: o.scale, durationSeconds: o.duration || undefined },
   );
-  const cal = calibration ?? await readCalibration(o.calibration, K8S_CALIBRATION);
+  const cal = clusterCalibration(
+    calibration ?? await readCalibration(o.calibration, K8S_CALIBRATION),
+  );
   progress(`sim workload: ${scenario.description} (${scenario.counts.length} s, ${cal.name})`);
   return simulate(scenario, {
     policies: o.policies,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  clusterCalibration,
   parsePolicies,
   parseSpecs,
   readCalibration,
@@ -87,6 +88,17 @@ Deno.test("readCalibration", async (t) => {
       await Deno.remove(path);
     }
   });
+});
+
+Deno.test("clusterCalibration: a measured host is left out of cluster-scale runs", () => {
+  const measured = {
+    ...K8S_CALIBRATION,
+    host: { cores: 2, startupCores: 0.8, backgroundCores: 0 },
+  };
+  const pods = clusterCalibration(measured);
+  assert.equal(pods.host, undefined);
+  assert.deepEqual(pods.batches, measured.batches);
+  assert.equal(measured.host.cores, 2);
 });
 
 Deno.test("summaryTable", async (t) => {
