@@ -25,6 +25,7 @@ import { readManifest } from "./lib/manifest.ts";
 import { createRegistry, type ReplicaMetrics, replicaMetrics } from "./lib/metrics.ts";
 import { IMAGE_FLOATS, type InferenceModel } from "./lib/model.ts";
 import { createApp, type ReplicaState } from "./lib/replica_app.ts";
+import { warmUp } from "./lib/replica_warmup.ts";
 import { rows } from "./lib/topk.ts";
 import { TensorPool } from "./lib/tensor_pool.ts";
 import { loadWorkerModel } from "./lib/worker_model.ts";
@@ -164,13 +165,9 @@ async function workDone(state: ReplicaState, batcher: Batcher<unknown, unknown>)
   await batcher.idle();
 }
 
-async function warmUp(model: InferenceModel, maxBatch: number): Promise<void> {
-  for (const n of new Set([1, maxBatch])) await model.run(new Float32Array(n * IMAGE_FLOATS), n);
-}
-
 /**
- * Loads the model, serves, and drains when `signal` aborts. Readiness turns on after a warm-up
- * batch.
+ * Loads the model, serves, and drains when `signal` aborts. Readiness turns on after the
+ * warm-up of the whole request path (lib/replica_warmup.ts).
  */
 export async function run(
   options: ReplicaOptions,
@@ -245,9 +242,17 @@ export async function run(
   });
 
   const started = performance.now();
-  await warmUp(model, options.maxBatch);
+  const warmed = await warmUp({
+    model,
+    maxBatch: options.maxBatch,
+    tensors,
+    batches,
+    inline: inProcessDecoder,
+    pool: pool && { decoder: pool.decode, workers: options.decodeWorkers },
+    maxPixels: options.maxPixels,
+  });
   state.ready = !state.draining;
-  log("ready", { warmup_ms: Math.round(performance.now() - started) });
+  log("ready", { warmup_ms: Math.round(performance.now() - started), warmup: warmed });
 
   const finished = new Promise<void>((resolve) => {
     const drain = async () => {

@@ -16,11 +16,19 @@
  * outside its batches (read before and after the bursts: HPA's input counts it), and the cores it
  * keeps busy while starting (its CPU seconds at ready over the startup time). With the machine's
  * core count they describe a shared host (`host`): the replicas of a live run share this machine,
- * and a starting one slows those serving.
+ * and a starting one slows those serving. By how much is measured too: a serial loop of requests
+ * runs against the replica before and while a second one starts beside it, and the slowdown of its
+ * batches gives the cores a start effectively takes (`startupCores`).
  *
  * @module
  */
-import { type BatchSamples, calibrationFromSamples, requestCpuSeconds } from "../sim/calibrate.ts";
+import {
+  type BatchSamples,
+  calibrationFromSamples,
+  requestCpuSeconds,
+  startupCores,
+} from "../sim/calibrate.ts";
+import { median } from "../stats.ts";
 import type { Calibration } from "../sim/calibration.ts";
 import { syntheticJpeg } from "../load_payload.ts";
 import { createRng } from "../rng.ts";
@@ -41,6 +49,8 @@ export interface CalibrateOptions {
   throughputThreads?: number[];
   /** Seconds per throughput measurement (default 5). */
   throughputSeconds?: number;
+  /** Measure how much a starting replica slows a serving one (default true). */
+  startupInterference?: boolean;
   /** Progress lines. */
   progress?: (line: string) => void;
 }
@@ -83,6 +93,35 @@ async function throughput(url: string, body: Uint8Array, seconds: number, client
   }));
   return done / seconds;
 }
+
+/** Batch-1 inference times (seconds) of a serial loop of requests to `url` until `stop` settles. */
+async function serialInference(url: string, body: Uint8Array, stop: Promise<unknown>) {
+  let stopped = false;
+  stop.then(() => stopped = true, () => stopped = true);
+  const out: number[] = [];
+  while (!stopped) out.push((await predict(url, body)).inferenceMs / 1000);
+  return out;
+}
+
+/**
+ * How much a replica starting beside the one at `url` slows its batches: the median batch-1
+ * inference time of a serial loop while a second replica starts, over the median of the same
+ * loop for `baselineMs` before. The second replica is stopped afterwards.
+ */
+async function startupSlowdown(
+  url: string,
+  body: Uint8Array,
+  args: string[],
+  baselineMs = 2000,
+): Promise<number> {
+  const before = await serialInference(url, body, sleep(baselineMs));
+  const starting = startScript("replica.ts", args, { timeoutMs: 120_000 });
+  const during = await serialInference(url, body, starting);
+  await (await starting).stop();
+  return median(during) / median(before);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The replica's process CPU seconds, from its metrics. */
 async function cpuSeconds(url: string): Promise<number> {
@@ -138,11 +177,13 @@ export async function measureCalibration(options: CalibrateOptions = {}): Promis
     timeoutMs: 120_000,
   });
   const startupSeconds = (performance.now() - t0) / 1000;
-  const startupCores = (await cpuSeconds(replica.url)) / startupSeconds;
+  const startupCpuCores = (await cpuSeconds(replica.url)) / startupSeconds;
   log(
     `calibrate: replica (${backend}, ${threads} thread) ready in ${startupSeconds.toFixed(1)} s` +
-      ` using ${startupCores.toFixed(2)} cores`,
+      ` using ${startupCpuCores.toFixed(2)} cores`,
   );
+  const cores = navigator.hardwareConcurrency;
+  let hostStartupCores = startupCpuCores;
   const bySize = new Map<number, number[]>();
   const decode: number[] = [];
   let requestCpu = 0;
@@ -170,6 +211,14 @@ export async function measureCalibration(options: CalibrateOptions = {}): Promis
     const cpu = (await cpuSeconds(replica.url)) - cpuBefore;
     requestCpu = requestCpuSeconds({ cpuSeconds: cpu, requests, batchSeconds, threads });
     log(`calibrate: ${(requestCpu * 1000).toFixed(1)} ms CPU per request outside its batch`);
+    if (options.startupInterference !== false) {
+      const slowdown = await startupSlowdown(replica.url, body, replicaArgs(backend, threads));
+      hostStartupCores = startupCores({ slowdown, cores, threads, cpuCores: startupCpuCores });
+      log(
+        `calibrate: a replica starting beside it slows its batches ×${slowdown.toFixed(2)}:` +
+          ` ${hostStartupCores.toFixed(2)} cores on this ${cores}-core host`,
+      );
+    }
   } finally {
     await replica.stop();
   }
@@ -215,7 +264,7 @@ export async function measureCalibration(options: CalibrateOptions = {}): Promis
       sigma: 0.2,
       minSeconds: Math.max(0.1, startupSeconds / 2),
     },
-    host: { cores: navigator.hardwareConcurrency, startupCores, backgroundCores: 0 },
+    host: { cores, startupCores: hostStartupCores, backgroundCores: 0 },
     ...(perThreads.length ? { throughputByThreads: perThreads } : {}),
   });
 }

@@ -49,6 +49,7 @@ export async function runDemo(
     rounds: 8,
     throughputThreads: [1],
     throughputSeconds: 3,
+    startupInterference: false, // the demo does not compare its live runs with the simulator
     progress,
   });
   const calibrationPath = `${o.out}/calibration.json`;

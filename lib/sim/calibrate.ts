@@ -75,3 +75,26 @@ export function requestCpuSeconds(m: CpuMeasurement): number {
   if (!(m.requests > 0)) return 0;
   return Math.max(0, (m.cpuSeconds - m.threads * m.batchSeconds) / m.requests);
 }
+
+/** What a serving replica showed while another one started beside it on the same machine. */
+export interface StartupInterference {
+  /** Its batches' median time while the other started, over its median time before. */
+  slowdown: number;
+  /** The machine's cores. */
+  cores: number;
+  /** Cores a batch of the serving replica keeps busy. */
+  threads: number;
+  /** The starting replica's own CPU seconds over its startup time. */
+  cpuCores: number;
+}
+
+/**
+ * The cores a starting replica effectively takes from the others on a shared host: the shared-host
+ * model stretches a batch by demand / cores, so the measured slowdown of a serving replica's
+ * batches implies a demand of slowdown × cores, of which the serving replica's `threads` are its
+ * own. A start can slow the others beyond the CPU it uses (memory, page faults, caches), so this
+ * can exceed its own CPU use; it is never less.
+ */
+export function startupCores(m: StartupInterference): number {
+  return Math.max(m.cpuCores, m.slowdown * m.cores - m.threads);
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { batchTimes, type Timed } from "../../../lib/compare/calibrate.ts";
+import { batchTimes, measureCalibration, type Timed } from "../../../lib/compare/calibrate.ts";
 
 const answer = (batchSize: number, inferenceMs: number): Timed => ({
   batchSize,
@@ -22,4 +22,21 @@ Deno.test("batchTimes: one sample per batch, filed under the size the replica re
     [2, 0.03],
   ]);
   assert.deepEqual(batchTimes([]), []);
+});
+
+Deno.test("measureCalibration on the real replica: batches, per-request CPU and a shared host", async () => {
+  const lines: string[] = [];
+  const c = await measureCalibration({
+    rounds: 3,
+    batchSizes: [1, 2],
+    throughputThreads: [],
+    progress: (line) => lines.push(line),
+  });
+  assert.ok(c.batches.some((b) => b.size === 1), JSON.stringify(c.batches));
+  for (const b of c.batches) assert.ok(b.meanSeconds! > 0);
+  assert.ok(c.requestCpuSeconds! >= 0 && c.requestCpuSeconds! < 1, `${c.requestCpuSeconds}`);
+  assert.equal(c.host?.cores, navigator.hardwareConcurrency);
+  assert.ok(c.host!.startupCores > 0, `${c.host!.startupCores}`);
+  assert.ok(c.startup.medianSeconds > 0);
+  assert.ok(lines.some((l) => /slows its batches ×/.test(l)), lines.join("\n"));
 });
