@@ -85,6 +85,9 @@ export async function runDemo(
   return { live, sim, calibration: calibrationPath };
 }
 
+/** Draws of the replicas' randomness the validation's simulated side takes the median of. */
+const SIM_DRAWS = 9;
+
 /** `compare validate`: one small workload live and simulated; returns the table. */
 export async function runValidate(
   o: CompareOptions,
@@ -112,6 +115,7 @@ export async function runValidate(
     maxReplicas: o.max,
     holdSeconds: 10,
     oracleReplicaSeconds: oracle.replicaSeconds,
+    draws: SIM_DRAWS,
   };
   // the live actuator holds a new replica pending for the startup delay before it starts
   const simulated = withStartupDelay(calibration, o.startupDelayS);

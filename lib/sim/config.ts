@@ -76,6 +76,11 @@ export interface SimConfig {
   counts: ArrayLike<number>;
   /** Seed of arrivals, service and startup times (0 ≤ seed < 2³²). */
   seed: number;
+  /**
+   * Seed of service and startup times alone (default `seed`): other draws of the replicas'
+   * randomness under the same arrivals.
+   */
+  serviceSeed?: number;
   /** Arrivals inside each second (default `poisson`, as the load tester). */
   arrivalMode?: ArrivalMode;
   /** The latency SLO, seconds (default 0.5): a request answered later is a violation. */
@@ -106,6 +111,8 @@ export interface ResolvedConfig {
   counts: ArrayLike<number>;
   /** Seed. */
   seed: number;
+  /** Seed of service and startup times. */
+  serviceSeed: number;
   /** Arrival mode. */
   arrivalMode: ArrivalMode;
   /** SLO, seconds. */
@@ -164,6 +171,11 @@ export function resolveConfig(config: SimConfig): ResolvedConfig {
     Number.isInteger(config.seed) && config.seed >= 0 && config.seed <= 0xffffffff,
     `seed must be an integer in [0, 2^32): got ${config.seed}`,
   );
+  const serviceSeed = config.serviceSeed ?? config.seed;
+  check(
+    Number.isInteger(serviceSeed) && serviceSeed >= 0 && serviceSeed <= 0xffffffff,
+    `serviceSeed must be an integer in [0, 2^32): got ${serviceSeed}`,
+  );
   whole(dispatcher.queueCapacity, "dispatcher.queueCapacity", 0);
   whole(dispatcher.perReplicaInflight, "dispatcher.perReplicaInflight", 1);
   whole(dispatcher.maxBatch, "dispatcher.maxBatch", 1);
@@ -206,6 +218,7 @@ export function resolveConfig(config: SimConfig): ResolvedConfig {
   return {
     counts: config.counts,
     seed: config.seed,
+    serviceSeed,
     arrivalMode,
     sloSeconds,
     calibration,

@@ -78,8 +78,8 @@ export function runSimulation(config: SimConfig): SimResult {
   const seconds = cfg.counts.length;
   const d = cfg.dispatcher, m = cfg.metrics;
   const arrivalRng = createRng(cfg.seed);
-  const serviceRng = createRng((cfg.seed ^ 0x5bd1e995) >>> 0);
-  const startupRng = createRng((cfg.seed ^ 0x27d4eb2f) >>> 0);
+  const serviceRng = createRng((cfg.serviceSeed ^ 0x5bd1e995) >>> 0);
+  const startupRng = createRng((cfg.serviceSeed ^ 0x27d4eb2f) >>> 0);
   const heap = new EventHeap(1024);
   const rec = new Recorder(seconds, {
     slo: cfg.sloSeconds,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { simulate } from "../../../lib/compare/sim_mode.ts";
 import {
   medianRows,
+  medianRun,
   simulateSchedule,
   type ValidationRow,
   validationRows,
@@ -137,6 +138,38 @@ Deno.test("simulateSchedule and validationRows", async (t) => {
   await t.step("a missing simulated policy is named", () => {
     assert.throws(() => validationRows(sim, sim.slice(0, 1)), /no simulated run of cpa/);
   });
+});
+
+Deno.test("simulateSchedule: the median of several draws of service times", () => {
+  const schedule = liveShape("spike", 40, 20);
+  const settings = {
+    seed: 3,
+    sloSeconds: 0.5,
+    intervalSeconds: 5,
+    windowSeconds: 15,
+    initialReplicas: 1,
+    minReplicas: 1,
+    maxReplicas: 3,
+  };
+  const one = simulateSchedule(schedule, ["cpa"], K8S_CALIBRATION, settings)[0];
+  const five = simulateSchedule(schedule, ["cpa"], K8S_CALIBRATION, { ...settings, draws: 5 })[0];
+  assert.equal(five.label, "cpa sim");
+  assert.equal(five.summary.arrivals, one.summary.arrivals, "the same arrivals");
+  assert.deepEqual(
+    simulateSchedule(schedule, ["cpa"], K8S_CALIBRATION, { ...settings, draws: 5 })[0].summary,
+    five.summary,
+    "deterministic",
+  );
+});
+
+Deno.test("medianRun: the run of median p95", () => {
+  const run = (p95: number) => ({ summary: { p95 } });
+  const runs = [run(3), run(1), run(5), run(2), run(4)];
+  assert.equal(medianRun(runs), runs[0]);
+  assert.equal(medianRun([run(2), run(1)]).summary.p95, 1, "the lower middle of an even count");
+  assert.equal(medianRun(runs.slice(0, 1)), runs[0]);
+  assert.deepEqual(runs.map((r) => r.summary.p95), [3, 1, 5, 2, 4], "not reordered");
+  assert.throws(() => medianRun([]), /at least one/);
 });
 
 Deno.test("medianRows: each live figure is the median over the repeats, every p95 kept", () => {

@@ -150,6 +150,22 @@ Deno.test("runSimulation conservation", async (t) => {
   }
 });
 
+Deno.test("runSimulation serviceSeed: other service times under the same arrivals", () => {
+  const config: SimConfig = {
+    counts: new Array(30).fill(20),
+    seed: 5,
+    calibration: { ...fixedCalibration(0.05, "exponential") },
+    controller: { kind: "fixed" },
+    initialReplicas: 2,
+  };
+  const base = runSimulation(config);
+  assert.deepEqual(runSimulation({ ...config, serviceSeed: 5 }).measured, base.measured);
+  const other = runSimulation({ ...config, serviceSeed: 6 });
+  assert.equal(other.totals.arrivals, base.totals.arrivals);
+  assert.notEqual(other.measured.latency.mean, base.measured.latency.mean);
+  assert.throws(() => runSimulation({ ...config, serviceSeed: -1 }), /serviceSeed/);
+});
+
 Deno.test("runSimulation replicas and cost", async (t) => {
   await t.step("fixed replicas cost replicas × seconds", () => {
     const r = runSimulation({
