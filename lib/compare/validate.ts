@@ -6,7 +6,7 @@
  * With `--repeat N` the live side runs N times and each live figure is the median of the N. The
  * simulated side is likewise the median of several draws of the replicas' randomness (service and
  * startup times, `serviceSeed`) under the same arrivals: one draw's p95 of a minute's ~800
- * requests moves by ±15% from draw to draw.
+ * requests moves by up to ±7% from draw to draw.
  *
  * @module
  */
