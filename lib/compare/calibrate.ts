@@ -33,7 +33,8 @@ import type { Calibration } from "../sim/calibration.ts";
 import { syntheticJpeg } from "../load_payload.ts";
 import { createRng } from "../rng.ts";
 import { startScript } from "../script_process.ts";
-import { parseExposition } from "../prom_text.ts";
+import { scrapeTarget } from "../scrape.ts";
+import { setTimeout as delay } from "node:timers/promises";
 
 /** Options of {@link measureCalibration}. */
 export interface CalibrateOptions {
@@ -114,19 +115,17 @@ async function startupSlowdown(
   args: string[],
   baselineMs = 2000,
 ): Promise<number> {
-  const before = await serialInference(url, body, sleep(baselineMs));
+  const before = await serialInference(url, body, delay(baselineMs));
   const starting = startScript("replica.ts", args, { timeoutMs: 120_000 });
   const during = await serialInference(url, body, starting);
   await (await starting).stop();
   return median(during) / median(before);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** The replica's process CPU seconds, from its metrics. */
 async function cpuSeconds(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const v = parseExposition(text).find((s) => s.name === "process_cpu_seconds_total")?.value;
+  const samples = await scrapeTarget(url, { timeoutMs: 5000 });
+  const v = samples.find((s) => s.name === "process_cpu_seconds_total")?.value;
   if (v === undefined) throw new Error(`${url}/metrics has no process_cpu_seconds_total`);
   return v;
 }

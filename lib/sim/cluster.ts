@@ -20,6 +20,7 @@
  *
  * @module
  */
+import type { SharedHost } from "./calibration.ts";
 import type { ResolvedConfig } from "./config.ts";
 import type { EventHeap } from "./heap.ts";
 import type { Recorder } from "./recorder.ts";
@@ -59,12 +60,10 @@ export class SimCluster {
   readonly #overhead: number;
   /** Batches running now. */
   #running = 0;
-  /** Shared host's cores, 0: none (each pod has its own CPU). */
-  readonly #hostCores: number;
+  /** The shared host; absent: each pod has its own CPU. */
+  readonly #host: SharedHost | undefined;
   readonly #threads: number;
   readonly #requestCpu: number;
-  readonly #startupCores: number;
-  readonly #backgroundCores: number;
   #podSeconds = 0;
   #readySeconds = 0;
   #lastT = 0;
@@ -85,12 +84,9 @@ export class SimCluster {
     this.#maxBatch = d.maxBatch;
     this.#delay = d.batchDelaySeconds;
     this.#overhead = config.calibration.requestOverheadSeconds;
-    const host = config.calibration.host;
-    this.#hostCores = host?.cores ?? 0;
+    this.#host = config.calibration.host;
     this.#threads = config.calibration.threads;
     this.#requestCpu = config.calibration.requestCpuSeconds ?? 0;
-    this.#startupCores = host?.startupCores ?? 0;
-    this.#backgroundCores = host?.backgroundCores ?? 0;
     this.#arrival = new Float64Array(1024);
     this.#sentAt = new Float64Array(1024);
   }
@@ -334,10 +330,11 @@ export class SimCluster {
 
   /** The shared host's slowdown of a batch starting now (1 without a shared host). */
   #stretch(): number {
-    if (this.#hostCores === 0) return 1;
-    const demand = this.#threads * this.#running + this.#startupCores * this.starting +
-      this.#backgroundCores;
-    return Math.max(1, demand / this.#hostCores);
+    const host = this.#host;
+    if (!host) return 1;
+    const demand = this.#threads * this.#running + host.startupCores * this.starting +
+      (host.backgroundCores ?? 0);
+    return Math.max(1, demand / host.cores);
   }
 
   #idle(r: number, now: number): void {

@@ -167,15 +167,13 @@ export function resolveConfig(config: SimConfig): ResolvedConfig {
       throw new RangeError(`counts[${i}] must be a whole number ≥ 0: got ${c}`);
     }
   }
-  check(
-    Number.isInteger(config.seed) && config.seed >= 0 && config.seed <= 0xffffffff,
-    `seed must be an integer in [0, 2^32): got ${config.seed}`,
-  );
   const serviceSeed = config.serviceSeed ?? config.seed;
-  check(
-    Number.isInteger(serviceSeed) && serviceSeed >= 0 && serviceSeed <= 0xffffffff,
-    `serviceSeed must be an integer in [0, 2^32): got ${serviceSeed}`,
-  );
+  for (const [name, seed] of [["seed", config.seed], ["serviceSeed", serviceSeed]] as const) {
+    check(
+      Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff,
+      `${name} must be an integer in [0, 2^32): got ${seed}`,
+    );
+  }
   whole(dispatcher.queueCapacity, "dispatcher.queueCapacity", 0);
   whole(dispatcher.perReplicaInflight, "dispatcher.perReplicaInflight", 1);
   whole(dispatcher.maxBatch, "dispatcher.maxBatch", 1);

@@ -99,18 +99,20 @@ Deno.test("simulate with a sweep", async (t) => {
   });
 });
 
+/** A 40 s live spike and the live control settings the simulation mirrors. */
+const schedule = liveShape("spike", 40, 20);
+const settings = {
+  seed: 3,
+  sloSeconds: 0.5,
+  intervalSeconds: 5,
+  windowSeconds: 15,
+  initialReplicas: 1,
+  minReplicas: 1,
+  maxReplicas: 3,
+  holdSeconds: 10,
+};
+
 Deno.test("simulateSchedule and validationRows", async (t) => {
-  const schedule = liveShape("spike", 40, 20);
-  const settings = {
-    seed: 3,
-    sloSeconds: 0.5,
-    intervalSeconds: 5,
-    windowSeconds: 15,
-    initialReplicas: 1,
-    minReplicas: 1,
-    maxReplicas: 3,
-    holdSeconds: 10,
-  };
   const sim = simulateSchedule(schedule, ["hpa", "cpa"], K8S_CALIBRATION, settings);
   await t.step("one run per policy over the schedule", () => {
     assert.deepEqual(sim.map((r) => r.label), ["hpa sim", "cpa sim"]);
@@ -141,16 +143,6 @@ Deno.test("simulateSchedule and validationRows", async (t) => {
 });
 
 Deno.test("simulateSchedule: the median of several draws of service times", () => {
-  const schedule = liveShape("spike", 40, 20);
-  const settings = {
-    seed: 3,
-    sloSeconds: 0.5,
-    intervalSeconds: 5,
-    windowSeconds: 15,
-    initialReplicas: 1,
-    minReplicas: 1,
-    maxReplicas: 3,
-  };
   const one = simulateSchedule(schedule, ["cpa"], K8S_CALIBRATION, settings)[0];
   const five = simulateSchedule(schedule, ["cpa"], K8S_CALIBRATION, { ...settings, draws: 5 })[0];
   assert.equal(five.label, "cpa sim");
