@@ -140,6 +140,12 @@ export async function readLimited(
   return concatBytes(chunks);
 }
 
+/** The media type of a `content-type` value, lower-cased and without its parameters. */
+export function mediaType(contentType: string): string {
+  const semicolon = contentType.indexOf(";");
+  return (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+}
+
 /**
  * Extracts the image from a `/predict` request: multipart field `image` (the seed's contract) or
  * a raw `image/*` / `application/octet-stream` body. Errors: 400 (malformed multipart, no image),
@@ -150,13 +156,16 @@ export async function readPredictUpload(
   limit: number,
   options: ReadOptions = {},
 ): Promise<PredictUpload> {
-  const type = (request.headers.get("content-type") ?? "").toLowerCase();
-  if (type.startsWith("multipart/form-data")) {
+  // Media types are case-insensitive, parameter values are not: the multipart boundary must
+  // reach the parser exactly as sent (browsers use mixed-case boundaries).
+  const contentType = request.headers.get("content-type") ?? "";
+  const type = mediaType(contentType);
+  if (type === "multipart/form-data") {
     const raw = await readLimited(request, limit, options);
     let form: FormData;
     try {
       form = await new Response(raw as Uint8Array<ArrayBuffer>, {
-        headers: { "content-type": type },
+        headers: { "content-type": contentType },
       })
         .formData();
     } catch (err) {
@@ -177,7 +186,7 @@ export async function readPredictUpload(
       topk: typeof topk === "string" ? topk : undefined,
     };
   }
-  if (type === "" || type.startsWith("image/") || type.startsWith("application/octet-stream")) {
+  if (type === "" || type.startsWith("image/") || type === "application/octet-stream") {
     const bytes = await readLimited(request, limit, options);
     if (bytes.length === 0) throw new HttpError(400, "missing_image", "request body is empty");
     return { bytes };

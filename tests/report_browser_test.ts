@@ -7,25 +7,15 @@ import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import { writeReport } from "../lib/report/write.ts";
 import { reportFixture } from "./support/report_fixture.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { CHROMIUM, CHROMIUM_ARGS, skipWithoutChromium } from "./support/chromium.ts";
 
 Deno.test({
   name: "report renders in Chromium",
-  ignore: !(await Deno.stat(CHROMIUM).then(() => true, () => false)) && !Deno.env.get("CI"),
+  ignore: skipWithoutChromium,
   async fn(t) {
     const dir = await Deno.makeTempDir();
     const page = await writeReport(dir, reportFixture());
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     try {
       const tab = await browser.newPage();
       const problems: string[] = [];
