@@ -8,7 +8,7 @@
  * scales through the actuator (`local` replica processes, `kubernetes` Deployment scale, or
  * `dry-run`). One JSON line per tick goes to `--decision-log` (default stdout); events go to
  * stderr. It serves `/metrics` and the Custom Pod Autoscaler REST API on `--port` (see
- * lib/autoscaler_app.ts). Every flag is also an environment variable (`AUTOSCALER_POLICY`, ...).
+ * lib/autoscaler/app.ts). Every flag is also an environment variable (`AUTOSCALER_POLICY`, ...).
  *
  * `deno task autoscaler evaluate [--state-file FILE] < input.json` reads one evaluate input
  * `{policy, spec, observation, state}` (see lib/policy/evaluate.ts and docs in DESIGN.md),
@@ -27,10 +27,10 @@
  */
 import { parseArgs } from "node:util";
 import { evaluate, type EvaluateOutput, InputError } from "./lib/policy/evaluate.ts";
-import { runCommand } from "./lib/autoscaler_run.ts";
+import { runCommand } from "./lib/autoscaler/run.ts";
 
-export { run } from "./lib/autoscaler_run.ts";
-export { createApp } from "./lib/autoscaler_app.ts";
+export { run } from "./lib/autoscaler/run.ts";
+export { createApp } from "./lib/autoscaler/app.ts";
 
 const USAGE =
   "usage: autoscaler.ts evaluate [--state-file FILE] < input.json | autoscaler.ts run [options] (see run --help)";

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { type Flag, helpText, parseFlags, UsageError } from "./lib/cli.ts";
+import { type Flag, helpText, parseFlags, UsageError } from "./lib/shared/cli.ts";
 import {
   type CompareOptions,
   parseKnobValues,
@@ -25,7 +25,7 @@ import {
   runCompare,
   summaryTable,
 } from "./lib/compare/command.ts";
-import { measureCalibration } from "./lib/compare/calibrate.ts";
+import { measureCalibration } from "./lib/compare/measure_calibration.ts";
 import { runDemo, runValidate } from "./lib/compare/demo.ts";
 
 export { runCompare } from "./lib/compare/command.ts";

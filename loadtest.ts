@@ -3,8 +3,8 @@
  * seed's `my_load_test.py`). See `--help` and {@link HELP} for the flags.
  *
  * The workload (a list, a trace or a shape) becomes whole requests per second
- * (`lib/workload.ts`), then a seeded arrival schedule; each request is sent at its scheduled time
- * whatever is outstanding (`lib/load_runner.ts`), latency is measured from the scheduled time
+ * (`lib/workload/schedule.ts`), then a seeded arrival schedule; each request is sent at its scheduled time
+ * whatever is outstanding (`lib/loadtest/runner.ts`), latency is measured from the scheduled time
  * (corrected, as wrk2) and from the actual send, and the run ends with a vegeta-style report,
  * optional CSV/JSON files and threshold verdicts.
  *
@@ -12,33 +12,33 @@
  */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { UsageError } from "./lib/cli.ts";
-import { type Clock, createSystemClock } from "./lib/load_clock.ts";
-import { createHttpSender } from "./lib/load_http.ts";
-import { HELP, type LoadOptions, parseLoadArgs } from "./lib/load_options.ts";
+import { UsageError } from "./lib/shared/cli.ts";
+import { type Clock, createSystemClock } from "./lib/shared/clock.ts";
+import { createHttpSender } from "./lib/loadtest/sender.ts";
+import { HELP, type LoadOptions, parseLoadArgs } from "./lib/loadtest/flags.ts";
 import {
   createLineSink,
   type LineSink,
   requestLine,
   REQUESTS_HEADER,
   secondsCsv,
-} from "./lib/load_output.ts";
+} from "./lib/loadtest/output.ts";
 import {
   buildPayload,
   type Image,
   pickPayloads,
   readImageDir,
   syntheticJpeg,
-} from "./lib/load_payload.ts";
-import { createRecorder } from "./lib/load_recorder.ts";
-import { formatProgress, formatSummary } from "./lib/load_report.ts";
-import { runOpenLoop, type Send } from "./lib/load_runner.ts";
-import { buildSummary, type Summary } from "./lib/load_summary.ts";
-import { evaluateThresholds, type ThresholdResult } from "./lib/load_threshold.ts";
-import { createRng } from "./lib/rng.ts";
-import { buildSchedule, planWorkload, type RateSeries } from "./lib/workload.ts";
-import { shapeRates } from "./lib/workload_shapes.ts";
-import { parseTrace } from "./lib/workload_trace.ts";
+} from "./lib/loadtest/payload.ts";
+import { createRecorder } from "./lib/loadtest/recorder.ts";
+import { formatProgress, formatSummary } from "./lib/loadtest/report.ts";
+import { runOpenLoop, type Send } from "./lib/loadtest/runner.ts";
+import { buildSummary, type Summary } from "./lib/loadtest/summary.ts";
+import { evaluateThresholds, type ThresholdResult } from "./lib/loadtest/threshold.ts";
+import { createRng } from "./lib/shared/rng.ts";
+import { buildSchedule, planWorkload, type RateSeries } from "./lib/workload/schedule.ts";
+import { shapeRates } from "./lib/workload/shapes.ts";
+import { parseTrace } from "./lib/workload/trace.ts";
 
 export { HELP, parseLoadArgs };
 

@@ -10,27 +10,27 @@
  *
  * @module
  */
-import { Batcher } from "./lib/batcher.ts";
+import { Batcher } from "./lib/replica/batcher.ts";
 import {
   adaptiveDecoder,
   createDecodePool,
   type ImageDecoder,
   inProcessDecoder,
-} from "./lib/decode_pool.ts";
-import { initJpegCodec } from "./lib/image.ts";
-import type { Flags } from "./lib/cli.ts";
-import { serveMain, withinGrace } from "./lib/main.ts";
-import { createLogger, type Logger } from "./lib/log.ts";
-import { readManifest } from "./lib/manifest.ts";
-import { createRegistry, type ReplicaMetrics, replicaMetrics } from "./lib/metrics.ts";
-import { IMAGE_FLOATS, type InferenceModel } from "./lib/model.ts";
-import { createApp, type ReplicaState } from "./lib/replica_app.ts";
-import { warmUp } from "./lib/replica_warmup.ts";
-import { rows } from "./lib/topk.ts";
-import { TensorPool } from "./lib/tensor_pool.ts";
-import { loadWorkerModel } from "./lib/worker_model.ts";
+} from "./lib/replica/decode_pool.ts";
+import { initJpegCodec } from "./lib/image/preprocess.ts";
+import type { Flags } from "./lib/shared/cli.ts";
+import { serveMain, withinGrace } from "./lib/shared/main.ts";
+import { createLogger, type Logger } from "./lib/shared/log.ts";
+import { readManifest } from "./lib/model/manifest.ts";
+import { createRegistry, type ReplicaMetrics, replicaMetrics } from "./lib/metrics/definitions.ts";
+import { IMAGE_FLOATS, type InferenceModel } from "./lib/model/inference.ts";
+import { createApp, type ReplicaState } from "./lib/replica/app.ts";
+import { warmUp } from "./lib/replica/warmup.ts";
+import { rows } from "./lib/model/topk.ts";
+import { TensorPool } from "./lib/replica/tensor_pool.ts";
+import { loadWorkerModel } from "./lib/model/worker_client.ts";
 
-export { createApp } from "./lib/replica_app.ts";
+export { createApp } from "./lib/replica/app.ts";
 
 /** The replica's flags (env prefix `REPLICA_`). */
 export const REPLICA_FLAGS = {
@@ -167,7 +167,7 @@ async function workDone(state: ReplicaState, batcher: Batcher<unknown, unknown>)
 
 /**
  * Loads the model, serves, and drains when `signal` aborts. Readiness turns on after the
- * warm-up of the whole request path (lib/replica_warmup.ts).
+ * warm-up of the whole request path (lib/replica/warmup.ts).
  */
 export async function run(
   options: ReplicaOptions,
@@ -182,7 +182,7 @@ export async function run(
   );
   const registry = createRegistry();
   const metrics = replicaMetrics(registry);
-  // Memory reused from image to image and batch to batch (lib/tensor_pool.ts): each batch is
+  // Memory reused from image to image and batch to batch (lib/replica/tensor_pool.ts): each batch is
   // handed to the model worker and comes back with its result.
   const tensors = new TensorPool(IMAGE_FLOATS, 4 * options.maxBatch);
   const batches = new TensorPool(options.maxBatch * IMAGE_FLOATS, 2);

@@ -17,9 +17,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { syntheticJpeg } from "../lib/load_payload.ts";
-import { createRng } from "../lib/rng.ts";
-import { parseExposition } from "../lib/prom_text.ts";
+import { syntheticJpeg } from "../lib/loadtest/payload.ts";
+import { createRng } from "../lib/shared/rng.ts";
+import { parseExposition } from "../lib/metrics/text_format.ts";
 import { type Started, startScript } from "../tests/support/process.ts";
 
 const { values } = parseArgs({

@@ -11,8 +11,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { imageToTensor, TENSOR_FLOATS } from "../lib/image.ts";
-import { median } from "../lib/stats.ts";
+import { imageToTensor, TENSOR_FLOATS } from "../lib/image/preprocess.ts";
+import { median } from "../lib/shared/stats.ts";
 
 /** Timing of one file. */
 export interface ImageBenchResult {

@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { IMAGE_FLOATS, loadModel } from "../lib/model.ts";
-import type { BackendKind } from "../lib/model.ts";
-import { createRng } from "../lib/rng.ts";
-import { median } from "../lib/stats.ts";
+import { IMAGE_FLOATS, loadModel } from "../lib/model/inference.ts";
+import type { BackendKind } from "../lib/model/inference.ts";
+import { createRng } from "../lib/shared/rng.ts";
+import { median } from "../lib/shared/stats.ts";
 
 /** One measured configuration. */
 export interface InferenceResult {

@@ -15,7 +15,7 @@ import { CPA_SEED_DEFAULTS, decide as cpaSeed } from "../lib/policy/cpa_seed.ts"
 import { decide as hpa, HPA_DEFAULTS } from "../lib/policy/hpa.ts";
 import { decide as kpa, KPA_DEFAULTS } from "../lib/policy/kpa.ts";
 import { evaluate } from "../lib/policy/evaluate.ts";
-import { decide as queue, QUEUE_DEFAULTS } from "../lib/policy/queue.ts";
+import { decide as queue, QUEUE_DEFAULTS } from "../lib/policy/queue_length.ts";
 import type { Decision, Observation, PodObservation } from "../lib/policy/types.ts";
 
 const PODS = 100;

@@ -2,7 +2,7 @@
  * Replica figures, side by side in one run, per backend:
  *
  * - saturation throughput over HTTP (closed loop, 16 clients on keep-alive connections of
- *   lib/http1.ts, the load tester's client; raw JPEG bodies) against an
+ *   lib/http1/client.ts, the load tester's client; raw JPEG bodies) against an
  *   in-process loop that decodes, preprocesses and runs the same image in batches of 8 with the
  *   same backend and threads, and the bare `session.run` rate;
  * - median latency at low load (one request at a time) against bare batch-1 inference + decode;
@@ -20,11 +20,11 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { imageToTensor, initJpegCodec } from "../lib/image.ts";
-import { Http1Client } from "../lib/http1.ts";
-import { type BackendKind, IMAGE_FLOATS, loadModel } from "../lib/model.ts";
+import { imageToTensor, initJpegCodec } from "../lib/image/preprocess.ts";
+import { Http1Client } from "../lib/http1/client.ts";
+import { type BackendKind, IMAGE_FLOATS, loadModel } from "../lib/model/inference.ts";
 import { startScript } from "../tests/support/process.ts";
-import { median } from "../lib/stats.ts";
+import { median } from "../lib/shared/stats.ts";
 
 const IMAGE = "testdata/images/synthetic_640x480_q90.jpg";
 const BATCH = 8;
@@ -97,7 +97,7 @@ async function measure(backend: BackendKind, jpeg: Uint8Array, seconds: number, 
     "--batch-delay-ms=2",
     "--queue=256",
   ], { env: {} });
-  // The load tester's keep-alive client (lib/http1.ts): up to 1 ms less per request than fetch here.
+  // The load tester's keep-alive client (lib/http1/client.ts): up to 1 ms less per request than fetch here.
   const client = new Http1Client({ keepHeaders: [] });
   const predict = async () => {
     const res = await client.request(replica.url, {

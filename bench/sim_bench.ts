@@ -18,8 +18,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { leastOutstanding } from "../lib/balancer.ts";
-import { BoundedQueue } from "../lib/queue.ts";
+import { leastOutstanding } from "../lib/dispatcher/balancer.ts";
+import { BoundedQueue } from "../lib/dispatcher/request_queue.ts";
 import { measureCapacity } from "../lib/sim/capacity.ts";
 import { runSimulation } from "../lib/sim/engine.ts";
 import { READY, ReplicaTable } from "../lib/sim/replicas.ts";

@@ -1,7 +1,7 @@
 /**
  * Scenario 3, bad-input barrage: two native replicas behind a dispatcher take normal traffic at
  * half their capacity without a break; windows without and with the barrage alternate, and in
- * the barrage windows the bad-request corpus and thousands of seeded fuzz cases (lib/rng.ts
+ * the barrage windows the bad-request corpus and thousands of seeded fuzz cases (lib/shared/rng.ts
  * seeds, e2e/fuzz.ts mutations of testdata/images) are sent through the dispatcher at the normal
  * request rate (half of all requests are bad). The dispatcher's and the replicas' CPU time per
  * normal request and per bad request (the barrage windows' extra) is reported: bad input must be
@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { initJpegCodec } from "../lib/image.ts";
+import { initJpegCodec } from "../lib/image/preprocess.ts";
 import { classify, type Expected, type Outcome, sendPaced } from "./barrage.ts";
 import { badRequests } from "./corpus.ts";
 import { generateCases, readSeeds } from "./fuzz.ts";

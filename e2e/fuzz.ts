@@ -4,12 +4,12 @@
  * (JPEG SOF dimensions, component counts and sampling factors, segment lengths, removed markers;
  * PNG IHDR fields with the CRC fixed so the corruption reaches the decoder, chunk lengths, IDAT
  * bytes with a valid CRC, broken CRCs, missing IEND). The same seed gives the same cases on every
- * machine (lib/rng.ts).
+ * machine (lib/shared/rng.ts).
  *
  * @module
  */
-import { crc32 } from "../lib/image_png_chunks.ts";
-import { createRng, type Rng } from "../lib/rng.ts";
+import { crc32 } from "../lib/image/png_chunks.ts";
+import { createRng, type Rng } from "../lib/shared/rng.ts";
 
 /** A seed file the mutator starts from. */
 export interface SeedFile {

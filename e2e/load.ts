@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { Summary } from "../lib/load_summary.ts";
-import { buildPayload, parseSize, syntheticJpeg } from "../lib/load_payload.ts";
-import { createRng } from "../lib/rng.ts";
+import type { Summary } from "../lib/loadtest/summary.ts";
+import { buildPayload, parseSize, syntheticJpeg } from "../lib/loadtest/payload.ts";
+import { createRng } from "../lib/shared/rng.ts";
 import { quantile } from "./measure.ts";
 import type { Proc, Stack } from "./stack.ts";
 

@@ -2,7 +2,7 @@
  * `deno task model`: writes `models/resnet18.onnx` and its manifest.
  *
  * By default it builds ResNet18 with deterministic weights from `--seed` (see
- * lib/resnet_onnx.ts). With `--from PATH|URL --sha256 HEX` it installs a real model instead,
+ * lib/model/resnet_onnx.ts). With `--from PATH|URL --sha256 HEX` it installs a real model instead,
  * refusing it when the checksum differs. The documented real option is the ONNX Model Zoo's
  * ResNet18 v2 (`validated/vision/classification/resnet/model/resnet18-v2-7.onnx` in
  * github.com/onnx/models, sha256 3b4d0480…824b, 46,806,737 bytes).
@@ -11,8 +11,8 @@
  */
 import { parseArgs } from "node:util";
 import onnxProto from "onnx-proto";
-import { buildResNet18 } from "../lib/resnet_onnx.ts";
-import { manifestPath, type ModelManifest, sha256Hex } from "../lib/manifest.ts";
+import { buildResNet18 } from "../lib/model/resnet_onnx.ts";
+import { manifestPath, type ModelManifest, sha256Hex } from "../lib/model/manifest.ts";
 
 const HELP = `Usage: deno task model [--seed N] [--out models/resnet18.onnx]
        deno task model --from PATH|URL --sha256 HEX [--out models/resnet18.onnx]

@@ -57,7 +57,7 @@ export const ENTRIES: readonly Entry[] = [
     name: "replica",
     script: "replica.ts",
     permissions: ["--allow-net", "--allow-read", "--allow-env", "--allow-ffi", "--allow-sys"],
-    include: ["lib/model_worker.ts", "lib/decode_worker.ts"],
+    include: ["lib/model/worker_main.ts", "lib/replica/decode_worker.ts"],
     npm: ["@cwasm/jpeg-turbo"],
     help: ["--help"],
     serve: {

@@ -4,9 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { LocalActuator } from "../lib/actuator/local.ts";
-import type { Logger } from "../lib/log.ts";
-import { syntheticJpeg } from "../lib/load_payload.ts";
-import { createRng } from "../lib/rng.ts";
+import type { Logger } from "../lib/shared/log.ts";
+import { syntheticJpeg } from "../lib/loadtest/payload.ts";
+import { createRng } from "../lib/shared/rng.ts";
 import { type Started, startScript } from "./support/process.ts";
 
 const REPLICA_ARGS = ["--backend", "native", "--threads", "1", "--grace-s", "5"];

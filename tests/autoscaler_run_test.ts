@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import type { Actuator } from "../lib/actuator/types.ts";
-import { createApp, createController } from "../lib/autoscaler_app.ts";
-import type { MetricReading } from "../lib/metric_source.ts";
-import { autoscalerMetrics, createRegistry } from "../lib/metrics.ts";
+import { createApp, createController } from "../lib/autoscaler/app.ts";
+import type { MetricReading } from "../lib/metrics/source.ts";
+import { autoscalerMetrics, createRegistry } from "../lib/metrics/definitions.ts";
 import { type Started, startScript } from "./support/process.ts";
-import { windowSpec } from "../lib/autoscaler_run.ts";
+import { windowSpec } from "../lib/autoscaler/run.ts";
 
 function fakeApp(reading: MetricReading) {
   const scaled: number[] = [];

@@ -15,7 +15,7 @@ import {
   prometheusOnPath,
   type RunningPrometheus,
   startPrometheus,
-} from "../lib/prometheus_server.ts";
+} from "../lib/metrics/prometheus.ts";
 import { type Started, startScript } from "./support/process.ts";
 
 const QUERIES = `${ROOT}k8s/overlays/cpa/queries.json`;

@@ -10,10 +10,10 @@
 import assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
 import * as k8s from "@kubernetes/client-node";
-import { parseFlags } from "../lib/cli.ts";
-import { DEFAULT_QUERIES } from "../lib/metric_source.ts";
+import { parseFlags } from "../lib/shared/cli.ts";
+import { DEFAULT_QUERIES } from "../lib/metrics/source.ts";
 import { resolveSpec } from "../lib/policy/evaluate.ts";
-import { AUTOSCALER_FLAGS } from "../lib/autoscaler_run.ts";
+import { AUTOSCALER_FLAGS } from "../lib/autoscaler/run.ts";
 import { DISPATCHER_FLAGS } from "../dispatcher.ts";
 import { REPLICA_FLAGS } from "../replica.ts";
 import { ENTRIES, ROOT } from "../scripts/compile.ts";

@@ -6,17 +6,17 @@
  */
 import assert from "node:assert/strict";
 import { createDryRunActuator } from "../lib/actuator/dry_run.ts";
-import { createController } from "../lib/autoscaler_app.ts";
-import type { Logger } from "../lib/log.ts";
+import { createController } from "../lib/autoscaler/app.ts";
+import type { Logger } from "../lib/shared/log.ts";
 import {
   createPrometheusSource,
   createScrapeSource,
   type MetricSource,
-} from "../lib/metric_source.ts";
-import { autoscalerMetrics, createRegistry, LATENCY_BUCKETS } from "../lib/metrics.ts";
-import { scrapeAll, SeriesStore } from "../lib/scrape.ts";
+} from "../lib/metrics/source.ts";
+import { autoscalerMetrics, createRegistry, LATENCY_BUCKETS } from "../lib/metrics/definitions.ts";
+import { scrapeAll, SeriesStore } from "../lib/metrics/scraper.ts";
 import { type Started, startScript } from "./support/process.ts";
-import { prometheusOnPath, startPrometheus } from "../lib/prometheus_server.ts";
+import { prometheusOnPath, startPrometheus } from "../lib/metrics/prometheus.ts";
 
 const installed = await prometheusOnPath();
 if (!installed) {

@@ -7,10 +7,10 @@
  * runs everywhere.
  */
 import assert from "node:assert/strict";
-import { createApp as createAutoscalerApp, isLoopbackAddress } from "../lib/autoscaler_app.ts";
-import { createApp as createDispatcherApp } from "../lib/dispatcher_app.ts";
-import type { Controller } from "../lib/autoscaler_app.ts";
-import { createRegistry } from "../lib/metrics.ts";
+import { createApp as createAutoscalerApp, isLoopbackAddress } from "../lib/autoscaler/app.ts";
+import { createApp as createDispatcherApp } from "../lib/dispatcher/app.ts";
+import type { Controller } from "../lib/autoscaler/app.ts";
+import { createRegistry } from "../lib/metrics/definitions.ts";
 import { type Started, startScript } from "./support/process.ts";
 
 /** This machine's first non-loopback IPv4 address, if it has one. */

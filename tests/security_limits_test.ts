@@ -1,13 +1,13 @@
 /**
  * Request limits: the body read deadline (`--body-timeout-s`, 408) and size limit (413) of
- * lib/request_body.ts, a body that breaks off (400, not 500), and, against a real dispatcher
+ * lib/http/body.ts, a body that breaks off (400, not 500), and, against a real dispatcher
  * process over raw TCP, what a slow or oversized client gets while other requests are served:
  * a trickled body is cut off at the deadline, an over-limit `Content-Length` is refused before
  * any body byte is read, and Deno's HTTP server refuses oversized request headers.
  */
 import assert from "node:assert/strict";
-import { HttpError } from "../lib/http_error.ts";
-import { readLimited, readPredictUpload } from "../lib/request_body.ts";
+import { HttpError } from "../lib/http/errors.ts";
+import { readLimited, readPredictUpload } from "../lib/http/body.ts";
 import { type Started, startScript } from "./support/process.ts";
 
 /** A body stream that sends `first` and then nothing, forever (until cancelled). */

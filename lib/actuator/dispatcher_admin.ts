@@ -1,6 +1,6 @@
 /**
  * A client of the dispatcher's replica admin API (`GET/PUT/DELETE /admin/replicas`, see
- * lib/dispatcher_app.ts): what the local actuator registers and drains, and what the scraper and
+ * lib/dispatcher/app.ts): what the local actuator registers and drains, and what the scraper and
  * the dry-run actuator read.
  *
  * @module

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Logger } from "../log.ts";
+import type { Logger } from "../shared/log.ts";
 import type { Actuator, ActuatorPod, ScaleResult } from "./types.ts";
 import { clampReplicas } from "./types.ts";
 

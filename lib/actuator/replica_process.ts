@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { jsonLines } from "../json_lines.ts";
+import { jsonLines } from "../shared/json_lines.ts";
 
 /** A spawned replica. */
 export interface ReplicaProcess {

@@ -20,7 +20,7 @@ import type { StudyResult } from "../sim/study.ts";
 import { runLive } from "./live_mode.ts";
 import { runLiveSweep, sweepFromRuns } from "./live_sweep.ts";
 import type { LiveSchedule } from "./live_scenarios.ts";
-import { prometheusOnPath } from "../prometheus_server.ts";
+import { prometheusOnPath } from "../metrics/prometheus.ts";
 import { quickCapacity, simulate } from "./sim_mode.ts";
 import { clusterScenario, machineSchedule } from "./workloads.ts";
 

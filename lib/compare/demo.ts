@@ -16,10 +16,10 @@ import {
   readCalibration,
   summaryTable,
 } from "./command.ts";
-import { measureCalibration } from "./calibrate.ts";
+import { measureCalibration } from "./measure_calibration.ts";
 import { machineSchedule } from "./workloads.ts";
 import { runLive } from "./live_mode.ts";
-import { prometheusOnPath } from "../prometheus_server.ts";
+import { prometheusOnPath } from "../metrics/prometheus.ts";
 import { medianRows, simulateSchedule, validationRows, validationTable } from "./validate.ts";
 import type { ReportRun } from "../report/model.ts";
 import { liveOracle } from "./command.ts";

@@ -12,11 +12,11 @@
  * @module
  */
 import type { PolicyName } from "../policy/evaluate.ts";
-import { DEFAULT_QUERIES } from "../metric_source.ts";
+import { DEFAULT_QUERIES } from "../metrics/source.ts";
 import { liveRun, parseRequestsCsv, type ReplicaSample } from "./live_series.ts";
 import type { LiveSchedule } from "./live_scenarios.ts";
-import { type Started, startScript } from "../script_process.ts";
-import { freePort, type RunningPrometheus, startPrometheus } from "../prometheus_server.ts";
+import { type Started, startScript } from "../shared/script_process.ts";
+import { freePort, type RunningPrometheus, startPrometheus } from "../metrics/prometheus.ts";
 import type { ReportRun } from "../report/model.ts";
 
 /** Settings of a live comparison. */

@@ -15,9 +15,9 @@
  * @module
  */
 import { type Scenario, SCENARIO_NAMES, type ScenarioName } from "../sim/scenarios.ts";
-import { parseShape, shapeRates } from "../workload_shapes.ts";
-import { countsFromRates } from "../workload.ts";
-import { createRng } from "../rng.ts";
+import { parseShape, shapeRates } from "../workload/shapes.ts";
+import { countsFromRates } from "../workload/schedule.ts";
+import { createRng } from "../shared/rng.ts";
 
 /** A live workload: rates and whole requests per second, and its load steps. */
 export interface LiveSchedule {

@@ -14,7 +14,7 @@ import type { PolicyName } from "../policy/evaluate.ts";
 import type { ReportRun } from "../report/model.ts";
 import type { Calibration } from "../sim/calibration.ts";
 import { runSimulation } from "../sim/engine.ts";
-import { median } from "../stats.ts";
+import { median } from "../shared/stats.ts";
 import { summarize } from "../sim/summary.ts";
 import type { LiveSchedule } from "./live_scenarios.ts";
 import { reportSeries } from "./sim_mode.ts";

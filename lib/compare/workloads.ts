@@ -10,8 +10,8 @@ import {
   SCENARIO_NAMES,
   type ScenarioName,
 } from "../sim/scenarios.ts";
-import { countsFromRates, cutSeconds, resampleToSeconds, scaleSeries } from "../workload.ts";
-import { parseTrace } from "../workload_trace.ts";
+import { countsFromRates, cutSeconds, resampleToSeconds, scaleSeries } from "../workload/schedule.ts";
+import { parseTrace } from "../workload/trace.ts";
 import {
   compressScenario,
   isSyntheticScenario,

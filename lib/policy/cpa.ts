@@ -57,7 +57,7 @@ import {
   type ScalingPolicy,
   type ScalingRules,
 } from "./behavior.ts";
-import { calibrateSlowdown, fewestServers, sojournQuantile } from "./queueing.ts";
+import { calibrateSlowdown, fewestServers, sojournQuantile } from "./queueing_model.ts";
 import {
   type Decision,
   directionReason,

@@ -16,7 +16,7 @@ import * as cpa from "./cpa.ts";
 import * as cpaSeed from "./cpa_seed.ts";
 import * as hpa from "./hpa.ts";
 import * as kpa from "./kpa.ts";
-import * as queue from "./queue.ts";
+import * as queue from "./queue_length.ts";
 import * as schema from "./schema.ts";
 import type { Decision, Observation } from "./types.ts";
 

@@ -14,7 +14,7 @@ import { CPA_DEFAULTS, type CpaSpec, type CpaState } from "./cpa.ts";
 import { CPA_SEED_DEFAULTS, type CpaSeedSpec, type CpaSeedState } from "./cpa_seed.ts";
 import { HPA_DEFAULTS, type HpaSpec, type HpaState } from "./hpa.ts";
 import { KPA_DEFAULTS, type KpaSpec, type KpaState } from "./kpa.ts";
-import { QUEUE_DEFAULTS, type QueueSpec, type QueueState } from "./queue.ts";
+import { QUEUE_DEFAULTS, type QueueSpec, type QueueState } from "./queue_length.ts";
 import type { Observation, ReplicaBounds } from "./types.ts";
 
 const count = z.number().int().min(0);

@@ -5,7 +5,7 @@
  * `batchDelay`; requests arriving during a batch form the next one), and pods that start
  * (startup delay), serve, drain (no new work, leave when idle) and go.
  *
- * Semantics follow lib/dispatch.ts and lib/batcher.ts: a request goes to a replica at once when
+ * Semantics follow lib/dispatcher/scheduler.ts and lib/replica/batcher.ts: a request goes to a replica at once when
  * the queue is empty and one has room, else waits; a full queue rejects (429); a request whose
  * deadline passes while queued, or before its batch starts, fails (504) without compute; an
  * answer later than the deadline counts as failed (the dispatcher answered 504). The dispatcher's

@@ -6,7 +6,7 @@
  * @module
  */
 import type { PolicyName } from "../policy/evaluate.ts";
-import type { ArrivalMode } from "../workload.ts";
+import type { ArrivalMode } from "../workload/schedule.ts";
 import { type Calibration, K8S_CALIBRATION, parseCalibration } from "./calibration.ts";
 
 /** The dispatcher and the replicas' batchers (defaults: the live flags). */

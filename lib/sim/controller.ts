@@ -16,7 +16,7 @@ import * as cpaSeed from "../policy/cpa_seed.ts";
 import { type PolicyName, resolveSpec } from "../policy/evaluate.ts";
 import * as hpa from "../policy/hpa.ts";
 import * as kpa from "../policy/kpa.ts";
-import * as queue from "../policy/queue.ts";
+import * as queue from "../policy/queue_length.ts";
 import type { Decision, Observation } from "../policy/types.ts";
 import { batchMoments, type Calibration, saturationRate } from "./calibration.ts";
 

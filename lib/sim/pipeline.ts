@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { LATENCY_BUCKETS } from "../metrics.ts";
+import { LATENCY_BUCKETS } from "../metrics/definitions.ts";
 import type { Observation, PodObservation } from "../policy/types.ts";
 import type { SimCluster } from "./cluster.ts";
 import type { ResolvedConfig } from "./config.ts";

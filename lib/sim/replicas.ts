@@ -3,7 +3,7 @@
  * pod is gone; `gen` tells incarnations apart so stale events are ignored), plus the
  * least-outstanding choice among ready replicas with room.
  *
- * Least-outstanding is `lib/balancer.ts`'s `leastOutstanding` kept incrementally: ready replicas
+ * Least-outstanding is `lib/dispatcher/balancer.ts`'s `leastOutstanding` kept incrementally: ready replicas
  * below the per-replica cap sit in one bucket per outstanding count, and {@link ReplicaTable.pick}
  * takes a member of the lowest non-empty bucket, rotating among ties as the dispatcher's rotating
  * start does. The pure function scans every candidate (O(replicas) per request), which at 1,000

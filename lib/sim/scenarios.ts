@@ -34,10 +34,10 @@ import {
   type RateSeries,
   resampleToSeconds,
   scaleSeries,
-} from "../workload.ts";
-import { parseShape, shapeRates } from "../workload_shapes.ts";
-import { parseTrace } from "../workload_trace.ts";
-import { createRng } from "../rng.ts";
+} from "../workload/schedule.ts";
+import { parseShape, shapeRates } from "../workload/shapes.ts";
+import { parseTrace } from "../workload/trace.ts";
+import { createRng } from "../shared/rng.ts";
 import { movingAverage } from "./oracle.ts";
 
 /** The scenario names. */

@@ -1,5 +1,5 @@
 /**
- * A stand-in replica exposing the real replica's metrics (lib/metrics.ts `replicaMetrics`: the
+ * A stand-in replica exposing the real replica's metrics (lib/metrics/definitions.ts `replicaMetrics`: the
  * `inference_latency_seconds` histogram with the project's buckets, `inference_in_progress`,
  * `inference_requests_total{code}`, and the default process metrics) driven by load: each
  * `POST /predict` sleeps a latency drawn from a fixed cycle spanning several buckets
@@ -11,7 +11,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { createRegistry, replicaMetrics } from "../../lib/metrics.ts";
+import { createRegistry, replicaMetrics } from "../../lib/metrics/definitions.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

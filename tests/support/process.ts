@@ -1,6 +1,6 @@
 /**
- * Test support: starting entry scripts as real processes (lib/script_process.ts).
+ * Test support: starting entry scripts as real processes (lib/shared/script_process.ts).
  *
  * @module
  */
-export * from "../../lib/script_process.ts";
+export * from "../../lib/shared/script_process.ts";

@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { createHandler } from "./app.ts";
+import type { RelayRequest } from "./relay.ts";
+import { createRegistry, dispatcherMetrics } from "../metrics/definitions.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** A handler whose dispatcher echoes what it was asked to relay. */
+function echoHandler() {
+  const registry = createRegistry();
+  const metrics = dispatcherMetrics(registry, {
+    queueLength: () => 0,
+    inflight: () => 0,
+    replicas: () => ({ unready: 0, ready: 1, ejected: 0, draining: 0 }),
+  });
+  const dispatcher = {
+    dispatch(request: RelayRequest, deadline: number) {
+      return Promise.resolve({
+        status: 200,
+        headers: { "content-type": "application/json", "x-replica": "echo" },
+        body: enc.encode(JSON.stringify({
+          method: request.method,
+          path: request.path,
+          headers: request.headers,
+          body: request.body === null ? null : dec.decode(request.body),
+          deadline,
+        })),
+      });
+    },
+  };
+  return createHandler({
+    dispatcher: dispatcher as never,
+    pool: { anyReady: true, counts: () => ({}) } as never,
+    registry,
+    metrics,
+    limits: { maxBodyBytes: 1024, timeoutMs: 30_000, bodyTimeoutMs: 1000 },
+    state: { draining: false },
+    adminToken: "",
+    log: () => {},
+    now: () => 1_000_000,
+  });
+}
+
+Deno.test("createHandler", async (t) => {
+  const handler = echoHandler();
+  const cases: [string, string, number, string?][] = [
+    ["POST", "/predict?topk=2", 200, "/predict?topk=2"],
+    ["POST", "/predict?", 200, "/predict"],
+    ["POST", "/predict", 200, "/predict"],
+    ["POST", "/v2/models/resnet18/infer", 200, "/v2/models/resnet18/infer"],
+    ["GET", "/v2/models/resnet18", 200, "/v2/models/resnet18"],
+    ["GET", "/v2/models/resnet18/ready", 200, "/v2/models/resnet18/ready"],
+    ["GET", "/v2/models/a@b:1/ready?x='y'", 200, "/v2/models/a@b:1/ready?x=%27y%27"],
+    ["POST", "/pr%65dict", 200, "/pr%65dict"],
+    ["POST", "/predict?q=%2F..%2F", 200, "/predict?q=%2F..%2F"],
+    ["GET", "/predict", 404],
+    ["POST", "/predict/", 404],
+    ["POST", "/v2/models/resnet18", 404],
+    ["GET", "/v2/models/resnet18/infer", 404],
+    ["POST", "/v2/models//infer", 404],
+    ["GET", "/healthz", 200],
+  ];
+  for (const [method, target, status, relayed] of cases) {
+    await t.step(`${method} ${target}: fast path and Hono app agree`, async () => {
+      const init = () => ({
+        method,
+        body: method === "POST" ? "img" : undefined,
+        headers: { "content-type": "image/jpeg", "x-request-deadline-ms": "1000500" },
+      });
+      const fast = await handler.fetch(new Request(`http://d${target}`, init()));
+      const slow = await handler.app.fetch(new Request(`http://d${target}`, init()));
+      assert.equal(fast.status, status);
+      assert.equal(slow.status, status);
+      const [a, b] = [await fast.text(), await slow.text()];
+      assert.equal(a, b);
+      if (relayed !== undefined) {
+        const echo = JSON.parse(a);
+        assert.equal(echo.path, relayed);
+        assert.equal(echo.method, method);
+        assert.equal(echo.body, method === "POST" ? "img" : null);
+        assert.equal(echo.deadline, 1_000_500);
+        assert.deepEqual(echo.headers, {
+          "x-request-deadline-ms": "1000500",
+          "content-type": "image/jpeg",
+        });
+        assert.equal(fast.headers.get("x-replica"), "echo");
+      }
+    });
+  }
+  await t.step("a body over the limit is refused on the fast path (413)", async () => {
+    const res = await handler.fetch(
+      new Request("http://d/predict", { method: "POST", body: "x".repeat(2000) }),
+    );
+    assert.equal(res.status, 413);
+    await res.body?.cancel();
+  });
+});

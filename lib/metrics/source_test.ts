@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { createScrapeSource, DEFAULT_QUERIES } from "./source.ts";
+import { SeriesStore } from "./scraper.ts";
+
+const D = "http://127.0.0.1:5052";
+
+/** Dispatcher histogram samples: `slow` answers of code 200 at 0.8 s, `fast` 429s at 2 ms. */
+function dispatcherSamples(slow: number, fast: number) {
+  const bucket = (code: string, le: string, v: number) => ({
+    name: "dispatcher_request_duration_seconds_bucket",
+    labels: { code, le },
+    value: v,
+  });
+  return [
+    bucket("200", "0.005", 0),
+    bucket("200", "0.5", 0),
+    bucket("200", "1", slow),
+    bucket("200", "+Inf", slow),
+    bucket("429", "0.005", fast),
+    bucket("429", "0.5", fast),
+    bucket("429", "1", fast),
+    bucket("429", "+Inf", fast),
+  ];
+}
+
+Deno.test("createScrapeSource: the p95 is the users' latency", async (t) => {
+  await t.step("read from the dispatcher's histogram, 429s left out", async () => {
+    const store = new SeriesStore({ retentionS: 120 });
+    store.ingest(D, dispatcherSamples(0, 0), 1000);
+    store.ingest(D, dispatcherSamples(60, 600), 1060);
+    const reading = await createScrapeSource({ store, windowS: 60 }).read(1060);
+    const p95 = reading.values.p95LatencySeconds!;
+    // Only the 60 slow answers count: p95 inside the (0.5, 1] bucket, not the 429s' 5 ms.
+    assert.ok(p95 > 0.5 && p95 <= 1, `p95 ${p95}`);
+  });
+  await t.step("the PromQL default uses the same histogram and filter", () => {
+    assert.match(
+      DEFAULT_QUERIES.p95LatencySeconds,
+      /dispatcher_request_duration_seconds_bucket\{code!~"4\.\."\}/,
+    );
+  });
+});

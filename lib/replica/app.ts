@@ -1,0 +1,276 @@
+/**
+ * The replica's HTTP application: `/predict` (the seed's API), the Open Inference Protocol
+ * (KServe v2), health, readiness and metrics. Pure wiring over injected parts, so tests can call
+ * `app.request()` without a socket.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import type { Registry } from "prom-client";
+import { Batcher, DeadlineExceededError, QueueFullError } from "./batcher.ts";
+import { errorResponse, HttpError } from "../http/errors.ts";
+import { type ImageDecoder, inProcessDecoder } from "./decode_pool.ts";
+import { ImageError } from "../image/preprocess.ts";
+import type { Logger } from "../shared/log.ts";
+import type { ModelManifest } from "../model/manifest.ts";
+import type { ReplicaMetrics } from "../metrics/definitions.ts";
+import { IMAGE_FLOATS } from "../model/inference.ts";
+import { inferResponse, modelMetadata, type OipModel, parseInferRequest } from "./oip.ts";
+import { readLimited, readPredictUpload } from "../http/body.ts";
+import type { TensorPool } from "./tensor_pool.ts";
+import { topK } from "../model/topk.ts";
+
+/** Readiness flags the run loop flips, and the work in hand it waits for when draining. */
+export interface ReplicaState {
+  /** Model loaded and warmed up. */
+  ready: boolean;
+  /** SIGTERM received: finishing work, taking none. */
+  draining: boolean;
+  /** Inference requests being served (reading, decoding, queued or computing); the app counts. */
+  inFlight?: number;
+}
+
+/** Everything the app needs. */
+export interface ReplicaDeps {
+  /** Batches image tensors into the model; resolves to each image's logits. */
+  batcher: Batcher<Float32Array, Float32Array>;
+  /** Model identity and tensor names. */
+  manifest: ModelManifest;
+  /** OIP names (input/output from the session). */
+  oip: OipModel;
+  /** Class labels, index order. */
+  labels: readonly string[];
+  /** The process registry (for `/metrics`). */
+  registry: Registry;
+  /** The replica metrics registered on it. */
+  metrics: ReplicaMetrics;
+  /** Instance name, sent as `x-replica`. */
+  name: string;
+  /** Mutable readiness. */
+  state: ReplicaState;
+  /** Request limits (`bodyTimeoutMs`: longest body upload; absent: none). */
+  limits: { maxBodyBytes: number; maxPixels: number; maxTopk: number; bodyTimeoutMs?: number };
+  /** Event log. */
+  log: Logger;
+  /** Decodes uploads (a worker pool in the replica); default: on the HTTP thread. */
+  decode?: ImageDecoder;
+  /** Image tensors to decode into and give back once their batch ran; default: new each time. */
+  tensors?: TensorPool;
+  /** Epoch ms clock (deadlines). */
+  now?: () => number;
+}
+
+const DEADLINE_HEADER = "x-request-deadline-ms";
+
+function parseTopk(raw: string | undefined | null, max: number): number {
+  if (raw === undefined || raw === null || raw === "") return Math.min(5, max);
+  const k = Number(raw);
+  if (!Number.isInteger(k) || k < 1 || k > max) {
+    throw new HttpError(
+      400,
+      "malformed_request",
+      `topk must be an integer between 1 and ${max}: got ${raw}`,
+    );
+  }
+  return k;
+}
+
+function parseDeadline(raw: string | undefined, now: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const deadline = Number(raw);
+  if (!Number.isFinite(deadline) || deadline <= 0) {
+    throw new HttpError(
+      400,
+      "malformed_request",
+      `${DEADLINE_HEADER} must be epoch milliseconds: got ${raw}`,
+    );
+  }
+  if (deadline <= now) {
+    throw new HttpError(
+      504,
+      "deadline_exceeded",
+      `deadline passed ${now - deadline} ms before arrival`,
+    );
+  }
+  return deadline;
+}
+
+/** Maps anything thrown while serving to the DESIGN.md error contract. */
+export function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof ImageError) {
+    return new HttpError(err.code === "unsupported_format" ? 415 : 422, err.code, err.message);
+  }
+  if (err instanceof QueueFullError) return new HttpError(503, "queue_full", err.message, 1);
+  if (err instanceof DeadlineExceededError) {
+    return new HttpError(504, "deadline_exceeded", err.message);
+  }
+  return new HttpError(500, "internal", err instanceof Error ? err.message : String(err));
+}
+
+/** Builds the replica's Hono app. */
+export function createApp(deps: ReplicaDeps): Hono {
+  const { batcher, metrics, state, limits } = deps;
+  const now = deps.now ?? Date.now;
+  const decode = deps.decode ?? inProcessDecoder;
+  const app = new Hono();
+  const model = {
+    name: deps.manifest.name,
+    sha256: deps.manifest.sha256,
+    synthetic: deps.manifest.synthetic,
+  };
+
+  const classify = async (tensor: Float32Array, deadline?: number) => {
+    const result = await batcher.submit(tensor, { deadline });
+    metrics.queueSeconds.observe(result.queueMs / 1000);
+    return result;
+  };
+
+  const accepting = () => {
+    if (state.draining) throw new HttpError(503, "draining", "replica is shutting down", 1);
+    if (!state.ready) throw new HttpError(503, "not_ready", "model is loading", 1);
+    if (batcher.full) throw new QueueFullError(batcher.queued);
+  };
+
+  /** Runs `handle` with the in-progress gauge, latency and status metrics around it. */
+  const served =
+    (handle: (c: Context, started: number) => Promise<Response>) => async (c: Context) => {
+      const started = performance.now();
+      metrics.inProgress.inc();
+      state.inFlight = (state.inFlight ?? 0) + 1;
+      let response: Response;
+      try {
+        response = await handle(c, started);
+      } catch (err) {
+        const httpErr = toHttpError(err);
+        if (httpErr.status >= 500 && httpErr.status !== 503 && httpErr.status !== 504) {
+          deps.log("request_failed", { path: c.req.path, error: httpErr.message }, "error");
+        }
+        response = errorResponse(httpErr);
+      } finally {
+        metrics.inProgress.dec();
+        state.inFlight = (state.inFlight ?? 1) - 1;
+      }
+      metrics.latency.observe((performance.now() - started) / 1000);
+      metrics.requests.inc({ code: String(response.status) });
+      response.headers.set("x-replica", deps.name);
+      return response;
+    };
+
+  app.post(
+    "/predict",
+    served(async (c, started) => {
+      accepting();
+      const deadline = parseDeadline(c.req.header(DEADLINE_HEADER), now());
+      const upload = await readPredictUpload(c.req.raw, limits.maxBodyBytes, {
+        timeoutMs: limits.bodyTimeoutMs,
+      });
+      const k = parseTopk(c.req.query("topk") ?? upload.topk, limits.maxTopk);
+      const out = deps.tensors?.take();
+      const image = await decode(upload.bytes, { maxPixels: limits.maxPixels, out }).catch(
+        (err) => {
+          deps.tensors?.give(out); // still ours if it was decoded inline
+          throw err;
+        },
+      );
+      // The batch copies the tensor before it runs, so once it resolves the buffer is free.
+      const result = await classify(image.tensor, deadline).finally(() =>
+        deps.tensors?.give(image.tensor)
+      );
+      const top = topK(result.value, k, deps.labels);
+      return c.json({
+        success: true,
+        prediction: top[0],
+        top,
+        model,
+        image: { width: image.width, height: image.height, mode: image.mode },
+        batch_size: result.batchSize,
+        timing_ms: {
+          decode: round(image.decodeMs),
+          queue: round(result.queueMs),
+          inference: round(result.runMs),
+          total: round(performance.now() - started),
+        },
+      });
+    }),
+  );
+
+  app.post(
+    "/v2/models/:name/infer",
+    served(async (c) => {
+      if (c.req.param("name") !== deps.oip.name) {
+        throw unknownModel(c.req.param("name") ?? "", deps.oip.name);
+      }
+      accepting();
+      const deadline = parseDeadline(c.req.header(DEADLINE_HEADER), now());
+      const body = await readLimited(c.req.raw, limits.maxBodyBytes, {
+        timeoutMs: limits.bodyTimeoutMs,
+      });
+      const request = parseInferRequest(
+        body,
+        c.req.header("inference-header-content-length") ?? null,
+        deps.oip,
+      );
+      const images = Array.from(
+        { length: request.batch },
+        (_, i) => request.data.subarray(i * IMAGE_FLOATS, (i + 1) * IMAGE_FLOATS),
+      );
+      const results = await Promise.all(images.map((img) => classify(img, deadline)));
+      const logits = new Float32Array(request.batch * deps.oip.classes);
+      results.forEach((r, i) => logits.set(r.value, i * deps.oip.classes));
+      return inferResponse(request, logits, deps.oip);
+    }),
+  );
+
+  const readiness = () => state.ready && !state.draining;
+  app.get("/healthz", (c) => c.json({ alive: true }));
+  app.get(
+    "/readyz",
+    (c) =>
+      readiness()
+        ? c.json({ ready: true })
+        : c.json({ ready: false, draining: state.draining }, 503),
+  );
+  app.get(
+    "/metrics",
+    async (c) =>
+      c.text(await deps.registry.metrics(), 200, { "content-type": deps.registry.contentType }),
+  );
+  app.get(
+    "/v2",
+    (c) =>
+      c.json({ name: "resnet-hpa-cpa-replica", version: "1", extensions: ["binary_tensor_data"] }),
+  );
+  app.get("/v2/health/live", (c) => c.json({ live: true }));
+  app.get("/v2/health/ready", (c) => c.json({ ready: readiness() }, readiness() ? 200 : 503));
+  app.get(
+    "/v2/models/:name",
+    (c) =>
+      c.req.param("name") === deps.oip.name
+        ? c.json(modelMetadata(deps.oip, "onnxruntime_onnx"))
+        : errorResponse(unknownModel(c.req.param("name") ?? "", deps.oip.name)),
+  );
+  app.get(
+    "/v2/models/:name/ready",
+    (c) =>
+      c.req.param("name") === deps.oip.name
+        ? c.json({ name: deps.oip.name, ready: readiness() }, readiness() ? 200 : 503)
+        : errorResponse(unknownModel(c.req.param("name") ?? "", deps.oip.name)),
+  );
+  app.notFound(() => errorResponse(new HttpError(404, "not_found", "no such route")));
+  app.onError((err) => errorResponse(toHttpError(err)));
+  return app;
+}
+
+function unknownModel(name: string, known: string): HttpError {
+  return new HttpError(
+    404,
+    "model_not_found",
+    `no model '${name}': this replica serves '${known}'`,
+  );
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
