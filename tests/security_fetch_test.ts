@@ -20,8 +20,10 @@ const ROOT = new URL("../", import.meta.url).pathname;
 
 /** Every file allowed to open outbound connections, and where its URLs come from. */
 const REVIEWED: Record<string, string> = {
-  "lib/dispatcher/relay.ts": "replica URLs from the pool (flags, admin API, EndpointSlices) + routed path",
-  "lib/http1/client.ts": "through lib/dispatcher/relay.ts: replica URLs from the pool + routed path",
+  "lib/dispatcher/relay.ts":
+    "replica URLs from the pool (flags, admin API, EndpointSlices) + routed path",
+  "lib/http1/client.ts":
+    "through lib/dispatcher/relay.ts: replica URLs from the pool + routed path",
   "lib/dispatcher/health_checks.ts": "replica URLs from the pool",
   "lib/metrics/promql.ts": "--prometheus flag",
   "lib/metrics/scraper.ts": "--scrape-targets, --dispatcher, replicas the dispatchers list",

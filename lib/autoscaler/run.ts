@@ -13,7 +13,11 @@ import { type Controller, createApp, createController } from "./app.ts";
 import { AUTOSCALER_FLAGS, type AutoscalerOptions, jsonFlag } from "./flags.ts";
 import { helpText, parseFlags, UsageError } from "../shared/cli.ts";
 import { createLogger, type Logger } from "../shared/log.ts";
-import { createPrometheusSource, createScrapeSource, type MetricSource } from "../metrics/source.ts";
+import {
+  createPrometheusSource,
+  createScrapeSource,
+  type MetricSource,
+} from "../metrics/source.ts";
 import { autoscalerMetrics, createRegistry } from "../metrics/definitions.ts";
 import { InputError, type PolicyName, resolveSpec } from "../policy/evaluate.ts";
 import { scrapeAll, SeriesStore } from "../metrics/scraper.ts";

@@ -7,11 +7,7 @@ import {
   summaryTable,
 } from "./command.ts";
 import { gaugeValue, windowedQueries } from "./live_mode.ts";
-import {
-  prometheusConfig,
-  prometheusOnPath,
-  startPrometheus,
-} from "../metrics/prometheus.ts";
+import { prometheusConfig, prometheusOnPath, startPrometheus } from "../metrics/prometheus.ts";
 import { scenarioName, traceScenario } from "./workloads.ts";
 import { K8S_CALIBRATION } from "../sim/calibration.ts";
 import { reportFixture } from "../testing/report_fixture.ts";

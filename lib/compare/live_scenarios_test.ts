@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  compressScenario,
-  isSyntheticScenario,
-  liveShape,
-} from "./live_scenarios.ts";
+import { compressScenario, isSyntheticScenario, liveShape } from "./live_scenarios.ts";
 import { buildScenario } from "../sim/scenarios.ts";
 
 const max = (xs: number[]) => Math.max(...xs);

@@ -10,7 +10,12 @@ import {
   SCENARIO_NAMES,
   type ScenarioName,
 } from "../sim/scenarios.ts";
-import { countsFromRates, cutSeconds, resampleToSeconds, scaleSeries } from "../workload/schedule.ts";
+import {
+  countsFromRates,
+  cutSeconds,
+  resampleToSeconds,
+  scaleSeries,
+} from "../workload/schedule.ts";
 import { parseTrace } from "../workload/trace.ts";
 import {
   compressScenario,

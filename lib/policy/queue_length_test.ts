@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
 import { defaultBehavior } from "./behavior.ts";
-import {
-  decide,
-  QUEUE_DEFAULTS,
-  type QueueSpec,
-  type QueueState,
-} from "./queue_length.ts";
+import { decide, QUEUE_DEFAULTS, type QueueSpec, type QueueState } from "./queue_length.ts";
 import type { Observation } from "./types.ts";
 
 // KEDA AverageValue → HPA GetExternalPerPodMetricReplicas (replica_calculator.go). Target 10.

@@ -12,7 +12,12 @@
  *
  * @module
  */
-import { ImageError, type ImageErrorCode, imageToTensor, initJpegCodec } from "../image/preprocess.ts";
+import {
+  ImageError,
+  type ImageErrorCode,
+  imageToTensor,
+  initJpegCodec,
+} from "../image/preprocess.ts";
 
 /** A request to decode one image file. */
 export interface DecodeRequest {

@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  calibrationFromSamples,
-  describeSamples,
-  requestCpuSeconds,
-} from "./calibration_fit.ts";
+import { calibrationFromSamples, describeSamples, requestCpuSeconds } from "./calibration_fit.ts";
 
 Deno.test("describeSamples", async (t) => {
   await t.step("1..100", () => {

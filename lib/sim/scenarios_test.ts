@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  buildScenario,
-  loadScenario,
-  SCENARIO_NAMES,
-  scenarioTraceFile,
-} from "./scenarios.ts";
+import { buildScenario, loadScenario, SCENARIO_NAMES, scenarioTraceFile } from "./scenarios.ts";
 
 const sum = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0);
 

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { parseModelArgs, run } from "../../models/build.ts";
-import { manifestPath, type ModelManifest, readManifest, sha256Hex } from "../../lib/model/manifest.ts";
+import {
+  manifestPath,
+  type ModelManifest,
+  readManifest,
+  sha256Hex,
+} from "../../lib/model/manifest.ts";
 import { buildResNet18 } from "../../lib/model/resnet_onnx.ts";
 
 Deno.test("parseModelArgs", async (t) => {
