@@ -26,11 +26,11 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { evaluate, type EvaluateOutput, InputError } from "./lib/policy/evaluate.ts";
-import { runCommand } from "./lib/autoscaler/run.ts";
+import { evaluate, type EvaluateOutput, InputError } from "./lib/policy/mod.ts";
+import { runCommand } from "./lib/autoscaler/mod.ts";
 
-export { run } from "./lib/autoscaler/run.ts";
-export { createApp } from "./lib/autoscaler/app.ts";
+export { run } from "./lib/autoscaler/mod.ts";
+export { createApp } from "./lib/autoscaler/mod.ts";
 
 const USAGE =
   "usage: autoscaler.ts evaluate [--state-file FILE] < input.json | autoscaler.ts run [options] (see run --help)";

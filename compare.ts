@@ -16,19 +16,20 @@
  *
  * @module
  */
-import { type Flag, helpText, parseFlags, UsageError } from "./lib/shared/cli.ts";
+import { type Flag, helpText, parseFlags, UsageError } from "./lib/shared/mod.ts";
 import {
   type CompareOptions,
+  measureCalibration,
   parseKnobValues,
   parsePolicies,
   parseSpecs,
   runCompare,
+  runDemo,
+  runValidate,
   summaryTable,
-} from "./lib/compare/command.ts";
-import { measureCalibration } from "./lib/compare/measure_calibration.ts";
-import { runDemo, runValidate } from "./lib/compare/demo.ts";
+} from "./lib/compare/mod.ts";
 
-export { runCompare } from "./lib/compare/command.ts";
+export { runCompare } from "./lib/compare/mod.ts";
 
 const num = (d: number, help: string, min = 0, max = 1e9) =>
   ({ type: "number", default: d, help, min, max }) as const;

@@ -5,26 +5,35 @@
  * --per-replica-inflight 8 --queue 1024 --timeout-s 30`; every flag is also an environment
  * variable (`DISPATCHER_PORT`, ...). Replicas come from the static list and the admin API, and
  * with `--discovery kubernetes --k8s-service SVC [--k8s-namespace NS] [--k8s-port-name NAME]`
- * from the Service's ready EndpointSlice endpoints (lib/actuator/kubernetes.ts; needs --allow-read for
+ * from the Service's ready EndpointSlice endpoints (lib/k8s/mod.ts; needs --allow-read for
  * the kubeconfig or the in-cluster token).
  * SIGTERM: readiness turns 503, queued and in-flight requests finish (bounded by `--grace-s`),
  * then the process exits 0.
  *
  * @module
  */
-import { type BalancerName, BALANCERS, createBalancer } from "./lib/dispatcher/balancer.ts";
-import { systemClock } from "./lib/replica/batcher.ts";
-import { type Flags, UsageError } from "./lib/shared/cli.ts";
-import { serveMain, withinGrace } from "./lib/shared/main.ts";
-import { Dispatcher } from "./lib/dispatcher/scheduler.ts";
-import { createHandler } from "./lib/dispatcher/app.ts";
-import { createHttp1Relay } from "./lib/dispatcher/relay.ts";
-import { startHealthChecks } from "./lib/dispatcher/health_checks.ts";
-import { createLogger, type Logger } from "./lib/shared/log.ts";
-import { createRegistry, dispatcherMetrics } from "./lib/metrics/definitions.ts";
-import { ReplicaPool } from "./lib/dispatcher/replica_pool.ts";
+import {
+  type BalancerName,
+  BALANCERS,
+  createBalancer,
+  createHandler,
+  createHttp1Relay,
+  Dispatcher,
+  ReplicaPool,
+  startHealthChecks,
+} from "./lib/dispatcher/mod.ts";
+import {
+  createLogger,
+  type Flags,
+  type Logger,
+  serveMain,
+  systemClock,
+  UsageError,
+  withinGrace,
+} from "./lib/shared/mod.ts";
+import { createRegistry, dispatcherMetrics } from "./lib/metrics/mod.ts";
 
-export { createApp } from "./lib/dispatcher/app.ts";
+export { createApp } from "./lib/dispatcher/mod.ts";
 
 /** The dispatcher's flags (env prefix `DISPATCHER_`). */
 export const DISPATCHER_FLAGS = {
@@ -174,7 +183,7 @@ export function run(
   const discovery = new AbortController();
   if (options.discovery === "kubernetes") {
     if (!options.k8sService) throw new UsageError("--discovery kubernetes needs --k8s-service");
-    import("./lib/actuator/kubernetes.ts").then(({ watchEndpointSlices }) =>
+    import("./lib/k8s/mod.ts").then(({ watchEndpointSlices }) =>
       watchEndpointSlices({
         namespace: options.k8sNamespace,
         service: options.k8sService,

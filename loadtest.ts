@@ -12,33 +12,41 @@
  */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { UsageError } from "./lib/shared/cli.ts";
-import { type Clock, createSystemClock } from "./lib/shared/clock.ts";
-import { createHttpSender } from "./lib/loadtest/sender.ts";
-import { HELP, type LoadOptions, parseLoadArgs } from "./lib/loadtest/flags.ts";
-import {
-  createLineSink,
-  type LineSink,
-  requestLine,
-  REQUESTS_HEADER,
-  secondsCsv,
-} from "./lib/loadtest/output.ts";
+import { createRng, UsageError } from "./lib/shared/mod.ts";
 import {
   buildPayload,
+  buildSummary,
+  type Clock,
+  createHttpSender,
+  createLineSink,
+  createRecorder,
+  createSystemClock,
+  evaluateThresholds,
+  formatProgress,
+  formatSummary,
+  HELP,
   type Image,
+  type LineSink,
+  type LoadOptions,
+  parseLoadArgs,
   pickPayloads,
   readImageDir,
-  syntheticJpeg,
-} from "./lib/loadtest/payload.ts";
-import { createRecorder } from "./lib/loadtest/recorder.ts";
-import { formatProgress, formatSummary } from "./lib/loadtest/report.ts";
-import { runOpenLoop, type Send } from "./lib/loadtest/runner.ts";
-import { buildSummary, type Summary } from "./lib/loadtest/summary.ts";
-import { evaluateThresholds, type ThresholdResult } from "./lib/loadtest/threshold.ts";
-import { createRng } from "./lib/shared/rng.ts";
-import { buildSchedule, planWorkload, type RateSeries } from "./lib/workload/schedule.ts";
-import { shapeRates } from "./lib/workload/shapes.ts";
-import { parseTrace } from "./lib/workload/trace.ts";
+  requestLine,
+  REQUESTS_HEADER,
+  runOpenLoop,
+  secondsCsv,
+  type Send,
+  type Summary,
+  syntheticImage,
+  type ThresholdResult,
+} from "./lib/loadtest/mod.ts";
+import {
+  buildSchedule,
+  parseTrace,
+  planWorkload,
+  type RateSeries,
+  shapeRates,
+} from "./lib/workload/mod.ts";
 
 export { HELP, parseLoadArgs };
 
@@ -106,7 +114,7 @@ async function loadImages(opts: LoadOptions): Promise<Image[]> {
   const { width, height } = opts.synthetic;
   return Array.from(
     { length: SYNTHETIC_COUNT },
-    (_, i) => syntheticJpeg(width, height, rng, `synthetic_${i}_${width}x${height}.jpg`),
+    (_, i) => syntheticImage(width, height, rng, `synthetic_${i}_${width}x${height}.jpg`),
   );
 }
 

@@ -11,7 +11,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { DEFAULT_MAX_PIXELS, ImageError, imageToTensor } from "./lib/image/preprocess.ts";
+import { DEFAULT_MAX_PIXELS, ImageError, imageToTensor } from "./lib/image/mod.ts";
 
 const USAGE = "usage: preprocess.ts IMAGE --out FILE.f32 [--max-pixels N] [--jpeg-wasm PATH]\n" +
   `  --max-pixels  refuse images with more pixels (default ${DEFAULT_MAX_PIXELS})\n` +

@@ -10,27 +10,29 @@
  *
  * @module
  */
-import { Batcher } from "./lib/replica/batcher.ts";
 import {
   adaptiveDecoder,
+  Batcher,
+  createApp,
   createDecodePool,
   type ImageDecoder,
   inProcessDecoder,
-} from "./lib/replica/decode_pool.ts";
-import { initJpegCodec } from "./lib/image/preprocess.ts";
-import type { Flags } from "./lib/shared/cli.ts";
-import { serveMain, withinGrace } from "./lib/shared/main.ts";
-import { createLogger, type Logger } from "./lib/shared/log.ts";
-import { readManifest } from "./lib/model/manifest.ts";
-import { createRegistry, type ReplicaMetrics, replicaMetrics } from "./lib/metrics/definitions.ts";
-import { IMAGE_FLOATS, type InferenceModel } from "./lib/model/inference.ts";
-import { createApp, type ReplicaState } from "./lib/replica/app.ts";
-import { warmUp } from "./lib/replica/warmup.ts";
-import { rows } from "./lib/model/topk.ts";
-import { TensorPool } from "./lib/replica/tensor_pool.ts";
-import { loadWorkerModel } from "./lib/model/worker_client.ts";
+  type ReplicaState,
+  TensorPool,
+  warmUp,
+} from "./lib/replica/mod.ts";
+import { initJpegCodec } from "./lib/image/mod.ts";
+import { createLogger, type Flags, type Logger, serveMain, withinGrace } from "./lib/shared/mod.ts";
+import {
+  IMAGE_FLOATS,
+  type InferenceModel,
+  loadWorkerModel,
+  readManifest,
+  rows,
+} from "./lib/model/mod.ts";
+import { createRegistry, type ReplicaMetrics, replicaMetrics } from "./lib/metrics/mod.ts";
 
-export { createApp } from "./lib/replica/app.ts";
+export { createApp } from "./lib/replica/mod.ts";
 
 /** The replica's flags (env prefix `REPLICA_`). */
 export const REPLICA_FLAGS = {

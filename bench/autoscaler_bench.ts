@@ -17,9 +17,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { syntheticJpeg } from "../lib/loadtest/payload.ts";
-import { createRng } from "../lib/shared/rng.ts";
-import { parseExposition } from "../lib/metrics/text_format.ts";
+import { syntheticJpeg } from "../lib/image/mod.ts";
+import { createRng } from "../lib/shared/mod.ts";
+import { parseExposition } from "../lib/metrics/mod.ts";
 import { type Started, startScript } from "../tests/support/process.ts";
 
 const { values } = parseArgs({
@@ -87,7 +87,7 @@ try {
     await sleep(100);
   }
 
-  const image = syntheticJpeg(224, 224, createRng(7)).bytes;
+  const image = syntheticJpeg(224, 224, createRng(7));
   const t0 = performance.now();
   const epoch0 = Date.now() - t0; // epoch ms = epoch0 + performance.now()
   const stepAt = t0 + Number(values["before-s"]) * 1000;

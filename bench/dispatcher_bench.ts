@@ -18,7 +18,7 @@
  */
 import { parseArgs } from "node:util";
 import { type Started, startScript } from "../tests/support/process.ts";
-import { median } from "../lib/shared/stats.ts";
+import { median } from "../lib/shared/mod.ts";
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;

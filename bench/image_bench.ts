@@ -11,8 +11,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { imageToTensor, TENSOR_FLOATS } from "../lib/image/preprocess.ts";
-import { median } from "../lib/shared/stats.ts";
+import { imageToTensor, TENSOR_FLOATS } from "../lib/image/mod.ts";
+import { median } from "../lib/shared/mod.ts";
 
 /** Timing of one file. */
 export interface ImageBenchResult {

@@ -6,10 +6,8 @@
  *
  * @module
  */
-import { IMAGE_FLOATS, loadModel } from "../lib/model/inference.ts";
-import type { BackendKind } from "../lib/model/inference.ts";
-import { createRng } from "../lib/shared/rng.ts";
-import { median } from "../lib/shared/stats.ts";
+import { type BackendKind, IMAGE_FLOATS, loadModel } from "../lib/model/mod.ts";
+import { createRng, median } from "../lib/shared/mod.ts";
 
 /** One measured configuration. */
 export interface InferenceResult {

@@ -14,7 +14,7 @@
  * @module
  */
 import { createApp, parseLoadArgs } from "../loadtest.ts";
-import { median } from "../lib/shared/stats.ts";
+import { median } from "../lib/shared/mod.ts";
 
 const HOLD_MS = 20;
 

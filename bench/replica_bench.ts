@@ -20,11 +20,11 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { imageToTensor, initJpegCodec } from "../lib/image/preprocess.ts";
-import { Http1Client } from "../lib/http1/client.ts";
-import { type BackendKind, IMAGE_FLOATS, loadModel } from "../lib/model/inference.ts";
+import { imageToTensor, initJpegCodec } from "../lib/image/mod.ts";
+import { Http1Client } from "../lib/http1/mod.ts";
+import { type BackendKind, IMAGE_FLOATS, loadModel } from "../lib/model/mod.ts";
 import { startScript } from "../tests/support/process.ts";
-import { median } from "../lib/shared/stats.ts";
+import { median } from "../lib/shared/mod.ts";
 
 const IMAGE = "testdata/images/synthetic_640x480_q90.jpg";
 const BATCH = 8;

@@ -18,14 +18,19 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { leastOutstanding } from "../lib/dispatcher/balancer.ts";
-import { BoundedQueue } from "../lib/dispatcher/request_queue.ts";
-import { measureCapacity } from "../lib/sim/capacity.ts";
-import { runSimulation } from "../lib/sim/engine.ts";
-import { READY, ReplicaTable } from "../lib/sim/replicas.ts";
-import { loadScenario, SCENARIO_NAMES, type ScenarioName } from "../lib/sim/scenarios.ts";
-import { runStudy, type StudyRow } from "../lib/sim/study.ts";
-import type { PolicyName } from "../lib/policy/evaluate.ts";
+import { BoundedQueue, leastOutstanding } from "../lib/dispatcher/mod.ts";
+import {
+  loadScenario,
+  measureCapacity,
+  READY,
+  ReplicaTable,
+  runSimulation,
+  runStudy,
+  SCENARIO_NAMES,
+  type ScenarioName,
+  type StudyRow,
+} from "../lib/sim/mod.ts";
+import type { PolicyName } from "../lib/policy/mod.ts";
 
 function round(x: number | null, digits = 3): number | null {
   if (x === null || !Number.isFinite(x)) return x;

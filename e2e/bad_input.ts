@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { initJpegCodec } from "../lib/image/preprocess.ts";
+import { initJpegCodec } from "../lib/image/mod.ts";
 import { classify, type Expected, type Outcome, sendPaced } from "./barrage.ts";
 import { badRequests } from "./corpus.ts";
 import { generateCases, readSeeds } from "./fuzz.ts";

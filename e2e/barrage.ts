@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ImageError, imageToTensor } from "../lib/image/preprocess.ts";
+import { ImageError, imageToTensor } from "../lib/image/mod.ts";
 import type { BadRequest } from "./corpus.ts";
 import type { FuzzCase } from "./fuzz.ts";
 import { sleep } from "./measure.ts";

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { crc32 } from "../lib/image/png_chunks.ts";
-import { createRng, type Rng } from "../lib/shared/rng.ts";
+import { crc32 } from "../lib/image/mod.ts";
+import { createRng, type Rng } from "../lib/shared/mod.ts";
 
 /** A seed file the mutator starts from. */
 export interface SeedFile {

@@ -4,9 +4,8 @@
  *
  * @module
  */
-import type { Summary } from "../lib/loadtest/summary.ts";
-import { buildPayload, parseSize, syntheticJpeg } from "../lib/loadtest/payload.ts";
-import { createRng } from "../lib/shared/rng.ts";
+import { buildPayload, parseSize, type Summary, syntheticImage } from "../lib/loadtest/mod.ts";
+import { createRng } from "../lib/shared/mod.ts";
 import { quantile } from "./measure.ts";
 import type { Proc, Stack } from "./stack.ts";
 
@@ -198,7 +197,7 @@ export async function probeCapacity(
   const rng = createRng(((options.seed ?? 42) + 1) >>> 0);
   const payloads = Array.from(
     { length: 4 },
-    (_, i) => buildPayload(syntheticJpeg(width, height, rng, `synthetic_${i}.jpg`), "multipart"),
+    (_, i) => buildPayload(syntheticImage(width, height, rng, `synthetic_${i}.jpg`), "multipart"),
   );
   const client = Deno.createHttpClient({ poolMaxIdlePerHost: options.concurrency });
   const warmUntil = performance.now() + 1000;

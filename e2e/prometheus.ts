@@ -12,7 +12,7 @@ import {
   prometheusReady,
   queryPrometheus,
   type Sample,
-} from "../lib/metrics/prometheus.ts";
+} from "../lib/metrics/mod.ts";
 import { waitUntil } from "./measure.ts";
 import { freePort, type Proc, type Stack } from "./stack.ts";
 

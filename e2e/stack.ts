@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { jsonLines } from "../lib/shared/json_lines.ts";
+import { jsonLines } from "../lib/shared/mod.ts";
 
 /**
  * A JSON log line of a started process (or `{raw}` for a line that is not JSON), with `_t`, the

@@ -11,8 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import onnxProto from "onnx-proto";
-import { buildResNet18 } from "../lib/model/resnet_onnx.ts";
-import { manifestPath, type ModelManifest, sha256Hex } from "../lib/model/manifest.ts";
+import { buildResNet18, manifestPath, type ModelManifest, sha256Hex } from "../lib/model/mod.ts";
 
 const HELP = `Usage: deno task model [--seed N] [--out models/resnet18.onnx]
        deno task model --from PATH|URL --sha256 HEX [--out models/resnet18.onnx]

@@ -3,10 +3,9 @@
  * free loopback ports and registered with a real dispatcher, drained and stopped on scale-down.
  */
 import assert from "node:assert/strict";
-import { LocalActuator } from "../lib/actuator/local.ts";
-import type { Logger } from "../lib/shared/log.ts";
-import { syntheticJpeg } from "../lib/loadtest/payload.ts";
-import { createRng } from "../lib/shared/rng.ts";
+import { LocalActuator } from "../lib/actuator/mod.ts";
+import { createRng, type Logger } from "../lib/shared/mod.ts";
+import { syntheticJpeg } from "../lib/image/mod.ts";
 import { type Started, startScript } from "./support/process.ts";
 
 const REPLICA_ARGS = ["--backend", "native", "--threads", "1", "--grace-s", "5"];
@@ -69,7 +68,7 @@ Deno.test({
         const form = new FormData();
         form.append(
           "image",
-          new Blob([syntheticJpeg(64, 64, createRng(1)).bytes], { type: "image/jpeg" }),
+          new Blob([syntheticJpeg(64, 64, createRng(1))], { type: "image/jpeg" }),
           "x.jpg",
         );
         const res = await fetch(`${dispatcher.url}/predict`, { method: "POST", body: form });

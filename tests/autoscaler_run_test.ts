@@ -4,12 +4,10 @@
  * actuator (metric-exposing stand-in replicas so the test stays light), load — scaling 1 → 2.
  */
 import assert from "node:assert/strict";
-import type { Actuator } from "../lib/actuator/types.ts";
-import { createApp, createController } from "../lib/autoscaler/app.ts";
-import type { MetricReading } from "../lib/metrics/source.ts";
-import { autoscalerMetrics, createRegistry } from "../lib/metrics/definitions.ts";
+import type { Actuator } from "../lib/actuator/mod.ts";
+import { createApp, createController, windowSpec } from "../lib/autoscaler/mod.ts";
+import { autoscalerMetrics, createRegistry, type MetricReading } from "../lib/metrics/mod.ts";
 import { type Started, startScript } from "./support/process.ts";
-import { windowSpec } from "../lib/autoscaler/run.ts";
 
 function fakeApp(reading: MetricReading) {
   const scaled: number[] = [];

@@ -21,7 +21,7 @@ import {
   ROOT,
 } from "../scripts/compile.ts";
 import { endpointSlice, startFakeKubeApi } from "./support/fake_kube_api.ts";
-import { jsonLines } from "../lib/shared/json_lines.ts";
+import { jsonLines } from "../lib/shared/mod.ts";
 
 const decoder = new TextDecoder();
 

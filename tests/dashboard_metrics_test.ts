@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { ROOT } from "../scripts/compile.ts";
 import { parseYamlDocuments } from "./support/kustomize.ts";
-import { freePort, prometheusOnPath, startPrometheus } from "../lib/metrics/prometheus.ts";
+import { freePort, prometheusOnPath, startPrometheus } from "../lib/metrics/mod.ts";
 import { type Started, startScript } from "./support/process.ts";
 
 // deno-lint-ignore no-explicit-any

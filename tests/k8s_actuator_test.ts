@@ -9,8 +9,8 @@ import {
   KubeApiError,
   kubeConfigFor,
   watchEndpointSlices,
-} from "../lib/actuator/kubernetes.ts";
-import { silentLogger } from "../lib/shared/log.ts";
+} from "../lib/k8s/mod.ts";
+import { silentLogger } from "../lib/shared/mod.ts";
 import { endpointSlice, type FakeKubeApi, startFakeKubeApi } from "./support/fake_kube_api.ts";
 import { type Started, startScript } from "./support/process.ts";
 

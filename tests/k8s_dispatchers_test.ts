@@ -15,7 +15,7 @@ import {
   prometheusOnPath,
   type RunningPrometheus,
   startPrometheus,
-} from "../lib/metrics/prometheus.ts";
+} from "../lib/metrics/mod.ts";
 import { type Started, startScript } from "./support/process.ts";
 
 const QUERIES = `${ROOT}k8s/overlays/cpa/queries.json`;

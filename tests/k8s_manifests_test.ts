@@ -10,10 +10,10 @@
 import assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
 import * as k8s from "@kubernetes/client-node";
-import { parseFlags } from "../lib/shared/cli.ts";
-import { DEFAULT_QUERIES } from "../lib/metrics/source.ts";
-import { resolveSpec } from "../lib/policy/evaluate.ts";
-import { AUTOSCALER_FLAGS } from "../lib/autoscaler/run.ts";
+import { parseFlags } from "../lib/shared/mod.ts";
+import { DEFAULT_QUERIES } from "../lib/metrics/mod.ts";
+import { resolveSpec } from "../lib/policy/mod.ts";
+import { AUTOSCALER_FLAGS } from "../lib/autoscaler/mod.ts";
 import { DISPATCHER_FLAGS } from "../dispatcher.ts";
 import { REPLICA_FLAGS } from "../replica.ts";
 import { ENTRIES, ROOT } from "../scripts/compile.ts";

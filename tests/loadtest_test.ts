@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createApp, parseLoadArgs, THRESHOLD_EXIT } from "../loadtest.ts";
-import type { LoadOptions } from "../lib/loadtest/flags.ts";
+import type { LoadOptions } from "../lib/loadtest/mod.ts";
 
 /**
  * A loopback server answering after `delayMs`, stalling every request during one window that

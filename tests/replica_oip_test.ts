@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { startScript } from "./support/process.ts";
-import { createRng } from "../lib/shared/rng.ts";
+import { createRng } from "../lib/shared/mod.ts";
 
 const FLOATS = 3 * 224 * 224;
 

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
-import { writeReport } from "../lib/report/write.ts";
+import { writeReport } from "../lib/report/mod.ts";
 import { reportFixture } from "../lib/testing/report_fixture.ts";
 import { CHROMIUM, CHROMIUM_ARGS, skipWithoutChromium } from "./support/chromium.ts";
 

@@ -5,18 +5,22 @@
  * scrape (a replica down). Skips only when `prometheus` is not installed.
  */
 import assert from "node:assert/strict";
-import { createDryRunActuator } from "../lib/actuator/dry_run.ts";
-import { createController } from "../lib/autoscaler/app.ts";
-import type { Logger } from "../lib/shared/log.ts";
+import { createDryRunActuator } from "../lib/actuator/mod.ts";
+import { createController } from "../lib/autoscaler/mod.ts";
+import type { Logger } from "../lib/shared/mod.ts";
 import {
+  autoscalerMetrics,
   createPrometheusSource,
+  createRegistry,
   createScrapeSource,
+  LATENCY_BUCKETS,
   type MetricSource,
-} from "../lib/metrics/source.ts";
-import { autoscalerMetrics, createRegistry, LATENCY_BUCKETS } from "../lib/metrics/definitions.ts";
-import { scrapeAll, SeriesStore } from "../lib/metrics/scraper.ts";
+  prometheusOnPath,
+  scrapeAll,
+  SeriesStore,
+  startPrometheus,
+} from "../lib/metrics/mod.ts";
 import { type Started, startScript } from "./support/process.ts";
-import { prometheusOnPath, startPrometheus } from "../lib/metrics/prometheus.ts";
 
 const installed = await prometheusOnPath();
 if (!installed) {

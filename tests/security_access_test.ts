@@ -7,10 +7,13 @@
  * runs everywhere.
  */
 import assert from "node:assert/strict";
-import { createApp as createAutoscalerApp, isLoopbackAddress } from "../lib/autoscaler/app.ts";
-import { createApp as createDispatcherApp } from "../lib/dispatcher/app.ts";
-import type { Controller } from "../lib/autoscaler/app.ts";
-import { createRegistry } from "../lib/metrics/definitions.ts";
+import {
+  type Controller,
+  createApp as createAutoscalerApp,
+  isLoopbackAddress,
+} from "../lib/autoscaler/mod.ts";
+import { createApp as createDispatcherApp } from "../lib/dispatcher/mod.ts";
+import { createRegistry } from "../lib/metrics/mod.ts";
 import { type Started, startScript } from "./support/process.ts";
 
 /** This machine's first non-loopback IPv4 address, if it has one. */

@@ -6,8 +6,7 @@
  * any body byte is read, and Deno's HTTP server refuses oversized request headers.
  */
 import assert from "node:assert/strict";
-import { HttpError } from "../lib/http/errors.ts";
-import { readLimited, readPredictUpload } from "../lib/http/body.ts";
+import { HttpError, readLimited, readPredictUpload } from "../lib/http/mod.ts";
 import { type Started, startScript } from "./support/process.ts";
 
 /** A body stream that sends `first` and then nothing, forever (until cancelled). */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Logger } from "../shared/log.ts";
+import type { Logger } from "../shared/mod.ts";
 import type { Actuator, ActuatorPod, ScaleResult } from "./types.ts";
 import { clampReplicas } from "./types.ts";
 

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { Logger } from "../shared/log.ts";
+import type { Logger } from "../shared/mod.ts";
 import { drainReplica, registerReplica } from "./dispatcher_admin.ts";
 import { spawnReplica } from "./replica_process.ts";
 import { type Actuator, type ActuatorPod, clampReplicas, type ScaleResult } from "./types.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { jsonLines } from "../shared/json_lines.ts";
+import { jsonLines } from "../shared/mod.ts";
 
 /** A spawned replica. */
 export interface ReplicaProcess {

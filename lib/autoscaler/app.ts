@@ -20,7 +20,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import type { Registry } from "prom-client";
-import type { Actuator } from "../actuator/types.ts";
+import type { Actuator } from "../actuator/mod.ts";
 import {
   buildObservation,
   INITIAL_LOOP_STATE,
@@ -29,8 +29,8 @@ import {
   type TickDeps,
   type TickRecord,
 } from "./control_loop.ts";
-import type { Logger } from "../shared/log.ts";
-import type { AutoscalerMetrics } from "../metrics/definitions.ts";
+import type { Logger } from "../shared/mod.ts";
+import type { AutoscalerMetrics } from "../metrics/mod.ts";
 
 /** Runs ticks one at a time and keeps the loop state. */
 export interface Controller {

@@ -14,10 +14,15 @@
  *
  * @module
  */
-import type { Actuator, ActuatorPod } from "../actuator/types.ts";
-import type { MetricField, MetricReading, MetricSource } from "../metrics/source.ts";
-import { evaluate, InputError, type PolicyName } from "../policy/evaluate.ts";
-import type { Observation, PodObservation } from "../policy/types.ts";
+import type { Actuator, ActuatorPod } from "../actuator/mod.ts";
+import type { MetricField, MetricReading, MetricSource } from "../metrics/mod.ts";
+import {
+  evaluate,
+  InputError,
+  type Observation,
+  type PodObservation,
+  type PolicyName,
+} from "../policy/mod.ts";
 
 /** The fields each policy cannot decide without. */
 export const REQUIRED_FIELDS: Record<PolicyName, readonly MetricField[]> = {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Actuator, ActuatorPod } from "../actuator/types.ts";
+import type { Actuator, ActuatorPod } from "../actuator/mod.ts";
 import {
   buildObservation,
   INITIAL_LOOP_STATE,
@@ -7,7 +7,7 @@ import {
   tick,
   type TickDeps,
 } from "./control_loop.ts";
-import type { MetricReading, MetricSource } from "../metrics/source.ts";
+import type { MetricReading, MetricSource } from "../metrics/mod.ts";
 
 /** A source answering whatever the test sets, or failing. */
 function fakeSource(reading: () => MetricReading | Error): MetricSource {

@@ -3,9 +3,8 @@
  *
  * @module
  */
-import type { Flags } from "../shared/cli.ts";
-import { UsageError } from "../shared/cli.ts";
-import { POLICY_NAMES } from "../policy/evaluate.ts";
+import { type Flags, UsageError } from "../shared/mod.ts";
+import { POLICY_NAMES } from "../policy/mod.ts";
 
 const int = (def: number, min: number, max: number, help: string) =>
   ({ type: "number", default: def, min, max, integer: true, help }) as const;

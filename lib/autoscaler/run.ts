@@ -5,22 +5,26 @@
  *
  * @module
  */
-import { listReplicas } from "../actuator/dispatcher_admin.ts";
-import { createDryRunActuator } from "../actuator/dry_run.ts";
-import { LocalActuator } from "../actuator/local.ts";
-import type { Actuator, ActuatorPod } from "../actuator/types.ts";
+import {
+  type Actuator,
+  type ActuatorPod,
+  createDryRunActuator,
+  listReplicas,
+  LocalActuator,
+} from "../actuator/mod.ts";
 import { type Controller, createApp, createController } from "./app.ts";
 import { AUTOSCALER_FLAGS, type AutoscalerOptions, jsonFlag } from "./flags.ts";
-import { helpText, parseFlags, UsageError } from "../shared/cli.ts";
-import { createLogger, type Logger } from "../shared/log.ts";
+import { createLogger, helpText, type Logger, parseFlags, UsageError } from "../shared/mod.ts";
 import {
+  autoscalerMetrics,
   createPrometheusSource,
+  createRegistry,
   createScrapeSource,
   type MetricSource,
-} from "../metrics/source.ts";
-import { autoscalerMetrics, createRegistry } from "../metrics/definitions.ts";
-import { InputError, type PolicyName, resolveSpec } from "../policy/evaluate.ts";
-import { scrapeAll, SeriesStore } from "../metrics/scraper.ts";
+  scrapeAll,
+  SeriesStore,
+} from "../metrics/mod.ts";
+import { InputError, type PolicyName, resolveSpec } from "../policy/mod.ts";
 
 export { AUTOSCALER_FLAGS, type AutoscalerOptions } from "./flags.ts";
 
@@ -62,7 +66,7 @@ async function buildActuator(
     return local;
   }
   if (o.actuator === "kubernetes") {
-    const { createKubernetesActuator } = await import("../actuator/kubernetes.ts");
+    const { createKubernetesActuator } = await import("../k8s/mod.ts");
     return createKubernetesActuator({
       namespace: o.k8sNamespace,
       deployment: o.k8sDeployment,

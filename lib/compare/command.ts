@@ -4,23 +4,22 @@
  *
  * @module
  */
-import type { PolicyName } from "../policy/evaluate.ts";
-import { POLICY_NAMES } from "../policy/evaluate.ts";
-import type { ReportInput, ReportRun } from "../report/model.ts";
-import { writeReport } from "../report/write.ts";
+import { POLICY_NAMES, type PolicyName } from "../policy/mod.ts";
+import { type ReportInput, type ReportRun, writeReport } from "../report/mod.ts";
 import {
   type Calibration,
+  cpaServiceModel,
   K8S_CALIBRATION,
+  oracleNeed,
+  oraclePlan,
   parseCalibration,
   startupMeanSeconds,
-} from "../sim/calibration.ts";
-import { oracleNeed, oraclePlan } from "../sim/oracle.ts";
-import { cpaServiceModel } from "../sim/controller.ts";
-import type { StudyResult } from "../sim/study.ts";
+  type StudyResult,
+} from "../sim/mod.ts";
 import { runLive } from "./live_mode.ts";
 import { runLiveSweep, sweepFromRuns } from "./live_sweep.ts";
 import type { LiveSchedule } from "./live_scenarios.ts";
-import { prometheusOnPath } from "../metrics/prometheus.ts";
+import { prometheusOnPath } from "../metrics/mod.ts";
 import { quickCapacity, simulate } from "./sim_mode.ts";
 import { clusterScenario, machineSchedule } from "./workloads.ts";
 

@@ -7,9 +7,9 @@ import {
   summaryTable,
 } from "./command.ts";
 import { gaugeValue, windowedQueries } from "./live_mode.ts";
-import { prometheusConfig, prometheusOnPath, startPrometheus } from "../metrics/prometheus.ts";
+import { prometheusConfig, prometheusOnPath, startPrometheus } from "../metrics/mod.ts";
 import { scenarioName, traceScenario } from "./workloads.ts";
-import { K8S_CALIBRATION } from "../sim/calibration.ts";
+import { K8S_CALIBRATION } from "../sim/mod.ts";
 import { reportFixture } from "../testing/report_fixture.ts";
 
 Deno.test("parsePolicies", async (t) => {

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { PolicyName } from "../policy/evaluate.ts";
-import { writeReport } from "../report/write.ts";
+import type { PolicyName } from "../policy/mod.ts";
+import { type ReportRun, writeReport } from "../report/mod.ts";
 import {
   compareLive,
   type CompareOptions,
@@ -19,11 +19,10 @@ import {
 import { measureCalibration } from "./measure_calibration.ts";
 import { machineSchedule } from "./workloads.ts";
 import { runLive } from "./live_mode.ts";
-import { prometheusOnPath } from "../metrics/prometheus.ts";
+import { prometheusOnPath } from "../metrics/mod.ts";
 import { medianRows, simulateSchedule, validationRows, validationTable } from "./validate.ts";
-import type { ReportRun } from "../report/model.ts";
 import { liveOracle } from "./command.ts";
-import { K8S_CALIBRATION, withStartupDelay } from "../sim/calibration.ts";
+import { K8S_CALIBRATION, withStartupDelay } from "../sim/mod.ts";
 
 /** What the demo produced. */
 export interface DemoResult {

@@ -11,13 +11,17 @@
  *
  * @module
  */
-import type { PolicyName } from "../policy/evaluate.ts";
-import { DEFAULT_QUERIES } from "../metrics/source.ts";
+import type { PolicyName } from "../policy/mod.ts";
+import {
+  DEFAULT_QUERIES,
+  freePort,
+  type RunningPrometheus,
+  startPrometheus,
+} from "../metrics/mod.ts";
 import { liveRun, parseRequestsCsv, type ReplicaSample } from "./live_series.ts";
 import type { LiveSchedule } from "./live_scenarios.ts";
-import { type Started, startScript } from "../shared/script_process.ts";
-import { freePort, type RunningPrometheus, startPrometheus } from "../metrics/prometheus.ts";
-import type { ReportRun } from "../report/model.ts";
+import { type Started, startScript } from "../shared/mod.ts";
+import type { ReportRun } from "../report/mod.ts";
 
 /** Settings of a live comparison. */
 export interface LiveOptions {

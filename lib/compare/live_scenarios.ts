@@ -14,10 +14,9 @@
  *
  * @module
  */
-import { type Scenario, SCENARIO_NAMES, type ScenarioName } from "../sim/scenarios.ts";
-import { parseShape, shapeRates } from "../workload/shapes.ts";
-import { countsFromRates } from "../workload/schedule.ts";
-import { createRng } from "../shared/rng.ts";
+import { type Scenario, SCENARIO_NAMES, type ScenarioName } from "../sim/mod.ts";
+import { countsFromRates, parseShape, shapeRates } from "../workload/mod.ts";
+import { createRng } from "../shared/mod.ts";
 
 /** A live workload: rates and whole requests per second, and its load steps. */
 export interface LiveSchedule {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { compressScenario, isSyntheticScenario, liveShape } from "./live_scenarios.ts";
-import { buildScenario } from "../sim/scenarios.ts";
+import { buildScenario } from "../sim/mod.ts";
 
 const max = (xs: number[]) => Math.max(...xs);
 const min = (xs: number[]) => Math.min(...xs);

@@ -10,8 +10,8 @@
  *
  * @module
  */
-import type { ReportSeries } from "../report/model.ts";
-import { oscillations, recoveryTimes, type RunSummary, violationPercent } from "../sim/summary.ts";
+import type { ReportSeries } from "../report/mod.ts";
+import { oscillations, recoveryTimes, type RunSummary, violationPercent } from "../sim/mod.ts";
 
 /** One request of `requests.csv`. */
 export interface LiveRequest {

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { PolicyName } from "../policy/evaluate.ts";
-import type { ReportRun, ReportSweep, ReportSweepPoint } from "../report/model.ts";
-import { dominance, paretoFrontier, SWEEP_KNOBS } from "../sim/sweep.ts";
+import type { PolicyName } from "../policy/mod.ts";
+import type { ReportRun, ReportSweep, ReportSweepPoint } from "../report/mod.ts";
+import { dominance, paretoFrontier, SWEEP_KNOBS } from "../sim/mod.ts";
 import { type LiveOptions, runLivePolicy } from "./live_mode.ts";
 
 /** The sweep section of the report from its runs (pure); `oracle` adds the oracle's point. */

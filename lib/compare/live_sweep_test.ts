@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { sweepFromRuns } from "./live_sweep.ts";
 import { parseKnobValues } from "./command.ts";
 import { throughputFactor } from "./measure_calibration.ts";
-import type { ReportRun } from "../report/model.ts";
+import type { ReportRun } from "../report/mod.ts";
 import { summary } from "../testing/report_fixture.ts";
 
 function run(policy: string, violationsPercent: number, replicaSeconds: number): ReportRun {

@@ -24,16 +24,14 @@
  */
 import {
   type BatchSamples,
+  type Calibration,
   calibrationFromSamples,
   requestCpuSeconds,
   startupCores,
-} from "../sim/calibration_fit.ts";
-import { median } from "../shared/stats.ts";
-import type { Calibration } from "../sim/calibration.ts";
-import { syntheticJpeg } from "../loadtest/payload.ts";
-import { createRng } from "../shared/rng.ts";
-import { startScript } from "../shared/script_process.ts";
-import { scrapeTarget } from "../metrics/scraper.ts";
+} from "../sim/mod.ts";
+import { createRng, median, startScript } from "../shared/mod.ts";
+import { syntheticJpeg } from "../image/mod.ts";
+import { scrapeTarget } from "../metrics/mod.ts";
 import { setTimeout as delay } from "node:timers/promises";
 
 /** Options of {@link measureCalibration}. */
@@ -170,7 +168,7 @@ export async function measureCalibration(options: CalibrateOptions = {}): Promis
   const sizes = options.batchSizes ?? [1, 2, 4, 8];
   const rounds = options.rounds ?? 30;
   const log = options.progress ?? (() => {});
-  const body = syntheticJpeg(224, 224, createRng(1)).bytes;
+  const body = syntheticJpeg(224, 224, createRng(1));
   const t0 = performance.now();
   const replica = await startScript("replica.ts", replicaArgs(backend, threads), {
     timeoutMs: 120_000,

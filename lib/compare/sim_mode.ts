@@ -6,15 +6,21 @@
  *
  * @module
  */
-import type { PolicyName } from "../policy/evaluate.ts";
-import type { ReportInput, ReportRun, ReportSeries, ReportSweepPoint } from "../report/model.ts";
-import type { Calibration } from "../sim/calibration.ts";
-import { type CapacityTable, measureCapacity } from "../sim/capacity.ts";
-import type { SimResult } from "../sim/engine.ts";
-import type { Scenario } from "../sim/scenarios.ts";
-import { runStudy, type StudyResult, type StudyRow, toPoint } from "../sim/study.ts";
-import type { RunSummary } from "../sim/summary.ts";
-import { SWEEP_KNOBS } from "../sim/sweep.ts";
+import type { PolicyName } from "../policy/mod.ts";
+import type { ReportInput, ReportRun, ReportSeries, ReportSweepPoint } from "../report/mod.ts";
+import {
+  type Calibration,
+  type CapacityTable,
+  measureCapacity,
+  runStudy,
+  type RunSummary,
+  type Scenario,
+  type SimResult,
+  type StudyResult,
+  type StudyRow,
+  SWEEP_KNOBS,
+  toPoint,
+} from "../sim/mod.ts";
 
 /** Options of {@link simulate}. */
 export interface SimModeOptions {

@@ -9,10 +9,8 @@ import {
   validationTable,
 } from "./validate.ts";
 import { liveShape } from "./live_scenarios.ts";
-import { writeReport } from "../report/write.ts";
-import { K8S_CALIBRATION } from "../sim/calibration.ts";
-import type { CapacityTable } from "../sim/capacity.ts";
-import { buildScenario } from "../sim/scenarios.ts";
+import { writeReport } from "../report/mod.ts";
+import { buildScenario, type CapacityTable, K8S_CALIBRATION } from "../sim/mod.ts";
 
 // a small cluster: the step scenario at 1/100 of its rates (10 → 30 req/s), 4 minutes measured
 const scenario = buildScenario("step", { scale: 0.01, durationSeconds: 240, warmupSeconds: 60 });

@@ -10,12 +10,10 @@
  *
  * @module
  */
-import type { PolicyName } from "../policy/evaluate.ts";
-import type { ReportRun } from "../report/model.ts";
-import type { Calibration } from "../sim/calibration.ts";
-import { runSimulation } from "../sim/engine.ts";
-import { median } from "../shared/stats.ts";
-import { summarize } from "../sim/summary.ts";
+import type { PolicyName } from "../policy/mod.ts";
+import type { ReportRun } from "../report/mod.ts";
+import { type Calibration, runSimulation, summarize } from "../sim/mod.ts";
+import { median } from "../shared/mod.ts";
 import type { LiveSchedule } from "./live_scenarios.ts";
 import { reportSeries } from "./sim_mode.ts";
 

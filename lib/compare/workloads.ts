@@ -4,19 +4,14 @@
  *
  * @module
  */
-import {
-  loadScenario,
-  type Scenario,
-  SCENARIO_NAMES,
-  type ScenarioName,
-} from "../sim/scenarios.ts";
+import { loadScenario, type Scenario, SCENARIO_NAMES, type ScenarioName } from "../sim/mod.ts";
 import {
   countsFromRates,
   cutSeconds,
+  parseTrace,
   resampleToSeconds,
   scaleSeries,
-} from "../workload/schedule.ts";
-import { parseTrace } from "../workload/trace.ts";
+} from "../workload/mod.ts";
 import {
   compressScenario,
   isSyntheticScenario,

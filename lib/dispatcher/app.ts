@@ -12,11 +12,10 @@ import type { Registry } from "prom-client";
 import type { Dispatcher } from "./scheduler.ts";
 import type { RelayRequest } from "./relay.ts";
 import type { HealthChecker } from "./health_checks.ts";
-import { errorResponse, HttpError } from "../http/errors.ts";
-import type { Logger } from "../shared/log.ts";
-import type { DispatcherMetrics } from "../metrics/definitions.ts";
+import { createDeadlineSweep, errorResponse, HttpError, readLimited } from "../http/mod.ts";
+import type { Logger } from "../shared/mod.ts";
+import type { DispatcherMetrics } from "../metrics/mod.ts";
 import type { ReplicaPool } from "./replica_pool.ts";
-import { createDeadlineSweep, readLimited } from "../http/body.ts";
 
 const DEADLINE_HEADER = "x-request-deadline-ms";
 const FORWARDED_HEADERS = ["content-type", "inference-header-content-length"];

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHandler } from "./app.ts";
 import type { RelayRequest } from "./relay.ts";
-import { createRegistry, dispatcherMetrics } from "../metrics/definitions.ts";
+import { createRegistry, dispatcherMetrics } from "../metrics/mod.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -6,7 +6,7 @@ import {
   powerOfTwo,
   roundRobin,
 } from "./balancer.ts";
-import { createRng } from "../shared/rng.ts";
+import { createRng } from "../shared/mod.ts";
 
 const c = (...outstanding: number[]): Candidate[] =>
   outstanding.map((o, i) => ({ id: `r${i}`, outstanding: o }));

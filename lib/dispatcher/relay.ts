@@ -12,14 +12,14 @@
  *
  * @module
  */
-import { DeadlineSweep } from "../http/deadline_sweep.ts";
+import { DeadlineSweep } from "../http/mod.ts";
 import {
   Http1Call,
   Http1Client,
   Http1Error,
   type Http1Request,
   type Http1Response,
-} from "../http1/client.ts";
+} from "../http1/mod.ts";
 
 /** A request as the dispatcher relays it (body bytes untouched): path, method, headers, body. */
 export type RelayRequest = Http1Request;

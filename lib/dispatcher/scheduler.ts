@@ -9,7 +9,7 @@
  * @module
  */
 import type { Balancer } from "./balancer.ts";
-import type { BatchClock } from "../replica/batcher.ts";
+import type { TimerClock } from "../shared/mod.ts";
 import {
   ConnectionError,
   type Relay,
@@ -17,7 +17,7 @@ import {
   type RelayResponse,
   UpstreamTimeoutError,
 } from "./relay.ts";
-import { HttpError } from "../http/errors.ts";
+import { HttpError } from "../http/mod.ts";
 import { BoundedQueue } from "./request_queue.ts";
 import type { ReplicaPool } from "./replica_pool.ts";
 
@@ -46,7 +46,7 @@ export interface DispatchOptions {
   /** Sends a request to a replica. */
   relay: Relay;
   /** Clock (epoch ms) and timers. */
-  clock: BatchClock;
+  clock: TimerClock;
   /** Metric hooks. */
   hooks?: DispatchHooks;
 }

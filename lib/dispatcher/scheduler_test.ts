@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createBalancer } from "./balancer.ts";
 import { Dispatcher } from "./scheduler.ts";
 import { ConnectionError, type RelayRequest, type RelayResponse } from "./relay.ts";
-import { HttpError } from "../http/errors.ts";
+import { HttpError } from "../http/mod.ts";
 import { ReplicaPool } from "./replica_pool.ts";
 import { flush, ManualClock } from "../testing/manual_clock.ts";
 

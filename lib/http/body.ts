@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { concatBytes } from "../shared/bytes.ts";
+import { concatBytes } from "../shared/mod.ts";
 import { DeadlineSweep } from "./deadline_sweep.ts";
 import { HttpError } from "./errors.ts";
 

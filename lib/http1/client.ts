@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { concatBytes } from "../shared/bytes.ts";
+import { concatBytes } from "../shared/mod.ts";
 
 /** A request as sent (path and query already validated by the caller's URL parser). */
 export interface Http1Request {

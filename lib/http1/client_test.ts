@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Http1Call, Http1Client, Http1Error } from "./client.ts";
-import { ConnectionError, createHttp1Relay, UpstreamTimeoutError } from "../dispatcher/relay.ts";
+import { ConnectionError, createHttp1Relay, UpstreamTimeoutError } from "../dispatcher/mod.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -12,7 +12,7 @@
  */
 
 import { inflateSync } from "node:zlib";
-import { concatBytes } from "../shared/bytes.ts";
+import { concatBytes } from "../shared/mod.ts";
 import { undecodable } from "./error.ts";
 import type { PixelView } from "./pixels.ts";
 import { readPngChunks } from "./png_chunks.ts";

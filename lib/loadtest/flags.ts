@@ -5,9 +5,14 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { UsageError } from "../shared/cli.ts";
-import { ARRIVAL_MODES, type ArrivalMode, parseRateList } from "../workload/schedule.ts";
-import { parseShape, type ShapeSpec } from "../workload/shapes.ts";
+import { UsageError } from "../shared/mod.ts";
+import {
+  ARRIVAL_MODES,
+  type ArrivalMode,
+  parseRateList,
+  parseShape,
+  type ShapeSpec,
+} from "../workload/mod.ts";
 import type { HttpClientKind } from "./sender.ts";
 import { type BodyMode, parseSize } from "./payload.ts";
 import { parseThreshold, type Threshold } from "./threshold.ts";

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import jpeg from "jpeg-js";
-import type { Rng } from "../shared/rng.ts";
+import { syntheticJpeg } from "../image/mod.ts";
+import type { Rng } from "../shared/mod.ts";
 
 /** One image to send. */
 export interface Image {
@@ -58,34 +58,14 @@ export function parseSize(text: string): { width: number; height: number } {
   return { width, height };
 }
 
-/**
- * A deterministic JPEG (quality 90) of a smooth colour gradient with seeded noise: the same size
- * and `rng` state give the same bytes.
- */
-export function syntheticJpeg(
+/** A {@link syntheticJpeg} as an image to send. */
+export function syntheticImage(
   width: number,
   height: number,
   rng: Rng,
   name = "synthetic.jpg",
 ): Image {
-  const data = new Uint8Array(width * height * 4);
-  const phase = rng.uniform() * 255;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const o = (y * width + x) * 4;
-      const noise = (rng.nextU32() & 31) - 16;
-      data[o] = clamp((255 * x) / width + noise);
-      data[o + 1] = clamp((255 * y) / height + noise);
-      data[o + 2] = clamp(phase + noise);
-      data[o + 3] = 255;
-    }
-  }
-  const encoded = jpeg.encode({ data, width, height }, 90).data;
-  return { name, type: "image/jpeg", bytes: new Uint8Array(encoded) };
-}
-
-function clamp(v: number): number {
-  return v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
+  return { name, type: "image/jpeg", bytes: syntheticJpeg(width, height, rng) };
 }
 
 /** Builds the body of one image: multipart with the file under `field`, or the raw bytes. */

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type { Clock } from "../shared/clock.ts";
+import type { Clock } from "./clock.ts";
 
 /** What one request came back with. `error` names a transport failure (`timeout`, ...). */
 export interface SendResult {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { setImmediate } from "node:timers";
-import type { Clock } from "../shared/clock.ts";
+import type { Clock } from "./clock.ts";
 import { type RequestRecord, runOpenLoop, type SendResult } from "./runner.ts";
 
 /** Virtual time: waits register timers; `drive` fires them in order until the run settles. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Http1Call, Http1Client, type Http1Request } from "../http1/client.ts";
+import { Http1Call, Http1Client, type Http1Request } from "../http1/mod.ts";
 import type { Payload } from "./payload.ts";
 import type { Send, SendResult } from "./runner.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createDryRunActuator } from "../actuator/dry_run.ts";
+import { createDryRunActuator } from "../actuator/mod.ts";
 import { createPrometheusSource, DEFAULT_QUERIES } from "./source.ts";
 import { instantQuery, parseQueryData, PromQueryError } from "./promql.ts";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import onnxProto from "onnx-proto";
 import { IMAGE_FLOATS, loadModel } from "./inference.ts";
 import { buildResNet18 } from "./resnet_onnx.ts";
-import { createRng } from "../shared/rng.ts";
+import { createRng } from "../shared/mod.ts";
 
 const { onnx } = onnxProto;
 const bytes = buildResNet18({ seed: 0 });

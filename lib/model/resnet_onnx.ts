@@ -17,7 +17,7 @@
  * @module
  */
 import onnxProto from "onnx-proto";
-import { createRng, type Rng } from "../shared/rng.ts";
+import { createRng, type Rng } from "../shared/mod.ts";
 
 const { onnx } = onnxProto;
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isWholeBuffer } from "../shared/bytes.ts";
+import { isWholeBuffer } from "../shared/mod.ts";
 import { IMAGE_FLOATS, type InferenceModel, type LoadOptions } from "./inference.ts";
 import type { WorkerReply, WorkerRequest } from "./worker_main.ts";
 

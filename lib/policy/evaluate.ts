@@ -143,6 +143,14 @@ export function resolveSpec<P extends PolicyName>(policy: P, spec?: unknown): Po
   return parse(POLICIES[policyName(policy)].spec, spec ?? {}, "spec") as PolicySpecs[P];
 }
 
+/** A policy's `decide` on a resolved spec, without validation (for the simulator's ticks). */
+export type Decide = (spec: never, state: unknown, observation: Observation) => Decision<unknown>;
+
+/** Each policy's `decide`, by name. */
+export const DECIDE: Record<PolicyName, Decide> = Object.fromEntries(
+  POLICY_NAMES.map((name) => [name, POLICIES[name].decide as Decide]),
+) as Record<PolicyName, Decide>;
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -9,17 +9,14 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import type { Registry } from "prom-client";
 import { Batcher, DeadlineExceededError, QueueFullError } from "./batcher.ts";
-import { errorResponse, HttpError } from "../http/errors.ts";
+import { errorResponse, HttpError, readLimited, readPredictUpload } from "../http/mod.ts";
 import { type ImageDecoder, inProcessDecoder } from "./decode_pool.ts";
-import { ImageError } from "../image/preprocess.ts";
-import type { Logger } from "../shared/log.ts";
-import type { ModelManifest } from "../model/manifest.ts";
-import type { ReplicaMetrics } from "../metrics/definitions.ts";
-import { IMAGE_FLOATS } from "../model/inference.ts";
+import { ImageError } from "../image/mod.ts";
+import type { Logger } from "../shared/mod.ts";
+import { IMAGE_FLOATS, type ModelManifest, topK } from "../model/mod.ts";
+import type { ReplicaMetrics } from "../metrics/mod.ts";
 import { inferResponse, modelMetadata, type OipModel, parseInferRequest } from "./oip.ts";
-import { readLimited, readPredictUpload } from "../http/body.ts";
 import type { TensorPool } from "./tensor_pool.ts";
-import { topK } from "../model/topk.ts";
 
 /** Readiness flags the run loop flips, and the work in hand it waits for when draining. */
 export interface ReplicaState {

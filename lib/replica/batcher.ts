@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { systemClock, type TimerClock } from "../shared/mod.ts";
 
 /** The waiting line is full; the caller should answer 503 with `Retry-After`. */
 export class QueueFullError extends Error {
@@ -32,23 +33,6 @@ export class DeadlineExceededError extends Error {
   }
 }
 
-/** Timer functions, injectable so tests step time by hand. */
-export interface BatchClock {
-  /** Current time in epoch milliseconds (compared with request deadlines). */
-  now(): number;
-  /** Calls `fn` after `ms`; returns a function that cancels it. */
-  schedule(fn: () => void, ms: number): () => void;
-}
-
-/** The real clock: epoch milliseconds with sub-millisecond resolution, and `setTimeout`. */
-export const systemClock: BatchClock = {
-  now: () => performance.timeOrigin + performance.now(),
-  schedule(fn, ms) {
-    const id = setTimeout(fn, ms);
-    return () => clearTimeout(id);
-  },
-};
-
 /** Options of a {@link Batcher}. */
 export interface BatcherOptions<T, R> {
   /** Largest batch, 1–256. */
@@ -60,7 +44,7 @@ export interface BatcherOptions<T, R> {
   /** Runs one batch; returns one result per item, in order. */
   process(items: T[]): Promise<R[]>;
   /** Clock; defaults to {@link systemClock}. */
-  clock?: BatchClock;
+  clock?: TimerClock;
 }
 
 /** One request's result with how it was served. */
@@ -97,7 +81,7 @@ export class Batcher<T, R> {
   #idle: (() => void)[] = [];
   #lastArrival = -Infinity;
   readonly #options: BatcherOptions<T, R>;
-  readonly #clock: BatchClock;
+  readonly #clock: TimerClock;
 
   /** Validates the options; throws a RangeError naming the bad value. */
   constructor(options: BatcherOptions<T, R>) {

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { isWholeBuffer } from "../shared/bytes.ts";
+import { isWholeBuffer } from "../shared/mod.ts";
 import type { DecodeReply, DecodeRequest } from "./decode_worker.ts";
-import { ImageError, imageToTensor, readImageHeader } from "../image/preprocess.ts";
+import { ImageError, imageToTensor, readImageHeader } from "../image/mod.ts";
 
 /** One image as the model takes it. */
 export interface DecodedTensor {

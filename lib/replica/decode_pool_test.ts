@@ -6,7 +6,7 @@ import {
   type ImageDecoder,
   inProcessDecoder,
 } from "./decode_pool.ts";
-import { ImageError, initJpegCodec } from "../image/preprocess.ts";
+import { ImageError, initJpegCodec } from "../image/mod.ts";
 
 const ROOT = new URL("../../testdata/", import.meta.url);
 const files = (dir: string) =>

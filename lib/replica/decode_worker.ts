@@ -12,12 +12,7 @@
  *
  * @module
  */
-import {
-  ImageError,
-  type ImageErrorCode,
-  imageToTensor,
-  initJpegCodec,
-} from "../image/preprocess.ts";
+import { ImageError, type ImageErrorCode, imageToTensor, initJpegCodec } from "../image/mod.ts";
 
 /** A request to decode one image file. */
 export interface DecodeRequest {

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { HttpError } from "../http/errors.ts";
-import { IMAGE_FLOATS } from "../model/inference.ts";
+import { HttpError } from "../http/mod.ts";
+import { IMAGE_FLOATS } from "../model/mod.ts";
 
 /** Model metadata names the protocol exposes. */
 export interface OipModel {

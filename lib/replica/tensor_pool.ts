@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { isWholeBuffer } from "../shared/bytes.ts";
+import { isWholeBuffer } from "../shared/mod.ts";
 
 /** A bounded free list of `Float32Array(floats)` buffers. */
 export class TensorPool {

@@ -15,9 +15,9 @@
  * @module
  */
 import type { DecodePool, ImageDecoder } from "./decode_pool.ts";
-import { syntheticJpeg } from "../loadtest/payload.ts";
-import { IMAGE_FLOATS, type InferenceModel } from "../model/inference.ts";
-import { createRng } from "../shared/rng.ts";
+import { syntheticJpeg } from "../image/mod.ts";
+import { IMAGE_FLOATS, type InferenceModel } from "../model/mod.ts";
+import { createRng } from "../shared/mod.ts";
 import type { TensorPool } from "./tensor_pool.ts";
 
 /** What {@link warmUp} exercises. */
@@ -54,7 +54,7 @@ const DECODE_ROUNDS = 3;
 /** Runs the warm-up (see the module doc); the pools end up holding their buffers. */
 export async function warmUp(parts: WarmUpParts): Promise<WarmUpCount> {
   const { model, maxBatch, tensors, batches, inline, pool, maxPixels } = parts;
-  const jpeg = syntheticJpeg(224, 224, createRng(7)).bytes;
+  const jpeg = syntheticJpeg(224, 224, createRng(7));
   const options = () => ({ maxPixels, out: tensors.take() });
   const decoded: Float32Array[] = [];
   const count: WarmUpCount = { inline: 0, pooled: 0, batches: 0 };

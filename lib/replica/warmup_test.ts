@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { createDecodePool, type ImageDecoder, inProcessDecoder } from "./decode_pool.ts";
-import { initJpegCodec } from "../image/preprocess.ts";
-import { IMAGE_FLOATS } from "../model/inference.ts";
+import { initJpegCodec } from "../image/mod.ts";
+import { IMAGE_FLOATS, loadWorkerModel } from "../model/mod.ts";
 import { warmUp } from "./warmup.ts";
 import { TensorPool } from "./tensor_pool.ts";
-import { loadWorkerModel } from "../model/worker_client.ts";
 
 const bytes = await Deno.readFile(new URL("../../models/resnet18.onnx", import.meta.url));
 

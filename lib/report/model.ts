@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { RunSummary } from "../sim/summary.ts";
+import type { RunSummary } from "../sim/mod.ts";
 
 /** Per-interval series of one run; every array has one value per `stepSeconds`. */
 export interface ReportSeries {

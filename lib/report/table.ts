@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { RunSummary } from "../sim/summary.ts";
+import type { RunSummary } from "../sim/mod.ts";
 
 /** One column: its heading, how to read the value from a summary, how to print it. */
 export interface Column {

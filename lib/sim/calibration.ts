@@ -27,7 +27,7 @@
  *
  * @module
  */
-import type { Rng } from "../shared/rng.ts";
+import type { Rng } from "../shared/mod.ts";
 
 /** How a batch's service time is drawn around its mean. */
 export type ServiceDistribution = "lognormal" | "exponential" | "deterministic";

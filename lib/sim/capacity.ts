@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { countsFromRates } from "../workload/schedule.ts";
+import { countsFromRates } from "../workload/mod.ts";
 import { type Calibration, K8S_CALIBRATION, saturationRate } from "./calibration.ts";
 import { DISPATCHER_DEFAULTS, type DispatcherModel } from "./config.ts";
 import { runSimulation } from "./engine.ts";

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { PolicyName } from "../policy/evaluate.ts";
-import type { ArrivalMode } from "../workload/schedule.ts";
+import type { PolicyName } from "../policy/mod.ts";
+import type { ArrivalMode } from "../workload/mod.ts";
 import { type Calibration, K8S_CALIBRATION, parseCalibration } from "./calibration.ts";
 
 /** The dispatcher and the replicas' batchers (defaults: the live flags). */

@@ -11,24 +11,8 @@
  *
  * @module
  */
-import * as cpa from "../policy/cpa.ts";
-import * as cpaSeed from "../policy/cpa_seed.ts";
-import { type PolicyName, resolveSpec } from "../policy/evaluate.ts";
-import * as hpa from "../policy/hpa.ts";
-import * as kpa from "../policy/kpa.ts";
-import * as queue from "../policy/queue_length.ts";
-import type { Decision, Observation } from "../policy/types.ts";
+import { DECIDE, type Observation, type PolicyName, resolveSpec } from "../policy/mod.ts";
 import { batchMoments, type Calibration, saturationRate } from "./calibration.ts";
-
-type Decide = (spec: never, state: unknown, observation: Observation) => Decision<unknown>;
-
-const DECIDE: Record<PolicyName, Decide> = {
-  "hpa": hpa.decide as Decide,
-  "cpa-seed": cpaSeed.decide as Decide,
-  "cpa": cpa.decide as Decide,
-  "kpa": kpa.decide as Decide,
-  "queue": queue.decide as Decide,
-};
 
 /** A policy bound to its spec, keeping its state between ticks. */
 export interface PolicyController {

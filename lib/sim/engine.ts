@@ -14,8 +14,8 @@
  *
  * @module
  */
-import { createRng } from "../shared/rng.ts";
-import { arrivalsInSecond } from "../workload/schedule.ts";
+import { createRng } from "../shared/mod.ts";
+import { arrivalsInSecond } from "../workload/mod.ts";
 import { createServiceSampler, createStartupSampler } from "./calibration.ts";
 import { SimCluster } from "./cluster.ts";
 import { resolveConfig, type ResolvedConfig, type SimConfig } from "./config.ts";

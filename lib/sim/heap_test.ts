@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { EventHeap } from "./heap.ts";
-import { createRng } from "../shared/rng.ts";
+import { createRng } from "../shared/mod.ts";
 
 function drain(heap: EventHeap): [number, number, number][] {
   const out: [number, number, number][] = [];

@@ -18,8 +18,8 @@
  *
  * @module
  */
-import { LATENCY_BUCKETS } from "../metrics/definitions.ts";
-import type { Observation, PodObservation } from "../policy/types.ts";
+import { LATENCY_BUCKETS } from "../metrics/mod.ts";
+import type { Observation, PodObservation } from "../policy/mod.ts";
 import type { SimCluster } from "./cluster.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { histogramQuantile } from "./histogram.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LATENCY_BUCKETS } from "../metrics/definitions.ts";
+import { LATENCY_BUCKETS } from "../metrics/mod.ts";
 import { EV_BATCH_DONE, SimCluster } from "./cluster.ts";
 import { resolveConfig } from "./config.ts";
 import { EventHeap } from "./heap.ts";

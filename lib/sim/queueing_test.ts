@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { erlangC } from "../policy/queueing_model.ts";
+import { erlangC } from "../policy/mod.ts";
 import { runSimulation } from "./engine.ts";
 import { fixedCalibration } from "../testing/fixed_calibration.ts";
 

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { LATENCY_BUCKETS } from "../metrics/definitions.ts";
+import { LATENCY_BUCKETS } from "../metrics/mod.ts";
 import { bucketIndex, LogHistogram } from "./histogram.ts";
 
 /** Per-second columns (index = second of the run). */

@@ -31,13 +31,14 @@
 import {
   countsFromRates,
   cutSeconds,
+  parseShape,
+  parseTrace,
   type RateSeries,
   resampleToSeconds,
   scaleSeries,
-} from "../workload/schedule.ts";
-import { parseShape, shapeRates } from "../workload/shapes.ts";
-import { parseTrace } from "../workload/trace.ts";
-import { createRng } from "../shared/rng.ts";
+  shapeRates,
+} from "../workload/mod.ts";
+import { createRng } from "../shared/mod.ts";
 import { movingAverage } from "./oracle.ts";
 
 /** The scenario names. */

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { PolicyName } from "../policy/evaluate.ts";
+import type { PolicyName } from "../policy/mod.ts";
 import { startupMeanSeconds } from "./calibration.ts";
 import type { CapacityTable } from "./capacity.ts";
 import { K8S_CALIBRATION } from "./calibration.ts";

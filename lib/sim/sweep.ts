@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { PolicyName } from "../policy/evaluate.ts";
+import type { PolicyName } from "../policy/mod.ts";
 
 /** A policy's main knob: the spec field and the values swept. */
 export interface Knob {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Calibration } from "../sim/calibration.ts";
+import type { Calibration } from "../sim/mod.ts";
 
 /** A replica whose every batch takes `seconds` (deterministic) or has that mean (exponential). */
 export function fixedCalibration(

@@ -3,10 +3,10 @@
  *
  * @module
  */
-import type { BatchClock } from "../replica/batcher.ts";
+import type { TimerClock } from "../shared/mod.ts";
 
-/** A {@link BatchClock} stepped by hand. */
-export class ManualClock implements BatchClock {
+/** A {@link TimerClock} stepped by hand. */
+export class ManualClock implements TimerClock {
   #now: number;
   #timers: { at: number; fn: () => void; id: number }[] = [];
   #nextId = 0;

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { ReportInput, ReportSeries } from "../report/model.ts";
-import type { RunSummary } from "../sim/summary.ts";
+import type { ReportInput, ReportSeries } from "../report/mod.ts";
+import type { RunSummary } from "../sim/mod.ts";
 
 /** A summary with every figure set; override what a test cares about. */
 export function summary(overrides: Partial<RunSummary> = {}): RunSummary {

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { Rng } from "../shared/rng.ts";
+import type { Rng } from "../shared/mod.ts";
 
 /** A piecewise-constant request rate: `rates[i]` requests/s over `[i·step, (i+1)·step)` seconds. */
 export interface RateSeries {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createRng } from "../shared/rng.ts";
+import { createRng } from "../shared/mod.ts";
 import {
   arrivalsInSecond,
   buildSchedule,

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import type { Rng } from "../shared/rng.ts";
+import type { Rng } from "../shared/mod.ts";
 
 /** The shape names. */
 export const SHAPE_NAMES = ["constant", "step", "ramp", "sine", "spike", "bursty"] as const;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createRng } from "../shared/rng.ts";
+import { createRng } from "../shared/mod.ts";
 import { parseShape, shapeRates } from "./shapes.ts";
 
 Deno.test("parseShape", async (t) => {

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { parseModelArgs, run } from "../../models/build.ts";
 import {
+  buildResNet18,
   manifestPath,
   type ModelManifest,
   readManifest,
   sha256Hex,
-} from "../../lib/model/manifest.ts";
-import { buildResNet18 } from "../../lib/model/resnet_onnx.ts";
+} from "../../lib/model/mod.ts";
 
 Deno.test("parseModelArgs", async (t) => {
   const cases: { name: string; args: string[]; error?: RegExp; seed?: number }[] = [

@@ -11,7 +11,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { createRegistry, replicaMetrics } from "../../lib/metrics/definitions.ts";
+import { createRegistry, replicaMetrics } from "../../lib/metrics/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

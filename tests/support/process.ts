@@ -3,4 +3,4 @@
  *
  * @module
  */
-export * from "../../lib/shared/script_process.ts";
+export { type Started, startScript } from "../../lib/shared/mod.ts";

@@ -1,0 +1,16 @@
+/**
+ * TODO image
+ *
+ * @module
+ */
+export { crc32 } from "./png_chunks.ts";
+export {
+  DEFAULT_MAX_PIXELS,
+  ImageError,
+  type ImageErrorCode,
+  imageToTensor,
+  initJpegCodec,
+  readImageHeader,
+  TENSOR_FLOATS,
+} from "./preprocess.ts";
+export { syntheticJpeg } from "./synthetic.ts";
