@@ -9,15 +9,29 @@
  */
 import { parseArgs } from "node:util";
 
-/** One flag's definition. */
+/**
+ * One flag's definition. A string or number flag whose `default` is `undefined` is optional: its
+ * value is `undefined` when neither the command line nor the environment gives it. A `list` flag
+ * may be repeated (`--header A --header B`); its variable holds the values comma-separated.
+ */
 export type Flag =
-  | { type: "string"; default: string; help: string; choices?: readonly string[] }
-  | { type: "number"; default: number; help: string; min?: number; max?: number; integer?: boolean }
-  | { type: "boolean"; default: boolean; help: string };
+  | { type: "string"; default: string | undefined; help: string; choices?: readonly string[] }
+  | {
+    type: "number";
+    default: number | undefined;
+    help: string;
+    min?: number;
+    max?: number;
+    integer?: boolean;
+  }
+  | { type: "boolean"; default: boolean; help: string }
+  | { type: "list"; default: readonly string[]; help: string };
 
 /** The parsed value type of a flag definition. */
-export type FlagValue<F extends Flag> = F extends { type: "string" } ? string
-  : F extends { type: "number" } ? number
+export type FlagValue<F extends Flag> = F extends { type: "string"; default: infer D }
+  ? (D extends string ? string : string | undefined)
+  : F extends { type: "number"; default: infer D } ? (D extends number ? number : number | undefined)
+  : F extends { type: "list" } ? string[]
   : boolean;
 
 /** Parsed values of a flag set, keyed by camelCase name (`max-batch` → `maxBatch`). */
@@ -46,7 +60,11 @@ function envName(prefix: string, flag: string): string {
   return `${prefix}_${flag.toUpperCase().replaceAll("-", "_")}`;
 }
 
-function convert(flag: Flag, raw: string | boolean, source: string): unknown {
+function convert(flag: Flag, raw: string | boolean | string[], source: string): unknown {
+  if (flag.type === "list") {
+    return Array.isArray(raw) ? raw : String(raw).split(",").map((v) => v.trim()).filter(Boolean);
+  }
+  if (Array.isArray(raw)) throw new UsageError(`${source} is given more than once`);
   if (flag.type === "boolean") {
     if (typeof raw === "boolean") return raw;
     if (/^(1|true|yes|on)$/i.test(raw)) return true;
@@ -73,6 +91,16 @@ function convert(flag: Flag, raw: string | boolean, source: string): unknown {
   return value;
 }
 
+/** Options of {@link parseFlags}. */
+export interface ParseOptions {
+  /** Prefix of the flags' environment variables, e.g. `REPLICA`. */
+  envPrefix: string;
+  /** The environment (default: the process's). */
+  env?: Record<string, string | undefined>;
+  /** Arguments that are not flags are collected here; without it they are a usage error. */
+  positionals?: string[];
+}
+
 /**
  * Parses `args` against `spec`, falling back to `env[PREFIX_FLAG]`, then the default.
  * Returns `"help"` for `--help`/`-h`; throws {@link UsageError} for anything invalid.
@@ -80,31 +108,41 @@ function convert(flag: Flag, raw: string | boolean, source: string): unknown {
 export function parseFlags<S extends Record<string, Flag>>(
   spec: S,
   args: string[],
-  options: { envPrefix: string; env?: Record<string, string | undefined> },
+  options: ParseOptions,
 ): Flags<S> | "help" {
   const env = options.env ?? Deno.env.toObject();
-  const parseOptions: Record<string, { type: "string" | "boolean"; short?: string }> = {
-    help: { type: "boolean", short: "h" },
-  };
+  const parseOptions: Record<
+    string,
+    { type: "string" | "boolean"; short?: string; multiple?: boolean }
+  > = { help: { type: "boolean", short: "h" } };
   for (const [name, flag] of Object.entries(spec)) {
-    parseOptions[name] = { type: flag.type === "boolean" ? "boolean" : "string" };
+    parseOptions[name] = {
+      type: flag.type === "boolean" ? "boolean" : "string",
+      ...(flag.type === "list" ? { multiple: true } : {}),
+    };
   }
   let parsed;
   try {
-    parsed = parseArgs({ args, strict: true, allowPositionals: false, options: parseOptions });
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: options.positionals !== undefined,
+      options: parseOptions,
+    });
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
   if (parsed.values.help) return "help";
+  options.positionals?.push(...parsed.positionals);
   const out: Record<string, unknown> = {};
   for (const [name, flag] of Object.entries(spec)) {
-    const fromArgs = parsed.values[name] as string | boolean | undefined;
+    const fromArgs = parsed.values[name] as string | boolean | string[] | undefined;
     const variable = envName(options.envPrefix, name);
     const fromEnv = env[variable];
     if (fromArgs !== undefined) out[camel(name)] = convert(flag, fromArgs, `--${name}`);
     else if (fromEnv !== undefined && fromEnv !== "") {
       out[camel(name)] = convert(flag, fromEnv, variable);
-    } else out[camel(name)] = flag.default;
+    } else out[camel(name)] = Array.isArray(flag.default) ? [...flag.default] : flag.default;
   }
   return out as Flags<S>;
 }
@@ -116,11 +154,12 @@ export function helpText(usage: string, spec: Record<string, Flag>, envPrefix: s
       ? f.choices.join("|")
       : f.type === "boolean"
       ? ""
+      : f.type === "list"
+      ? "string, repeatable"
       : f.type;
     const left = `  --${name}${kind ? ` <${kind}>` : ""}`;
-    const right = `${f.help} (default ${JSON.stringify(f.default)}; env ${
-      envName(envPrefix, name)
-    })`;
+    const shown = f.default === undefined ? "none" : JSON.stringify(f.default);
+    const right = `${f.help} (default ${shown}; env ${envName(envPrefix, name)})`;
     return [left, right];
   });
   rows.push(["  --help, -h", "show this help"]);

@@ -1,15 +1,23 @@
 /**
- * The `main` of a long-running entry script: parse flags (exit 2 on a usage error, 0 after
- * `--help`), start the service, turn SIGTERM/SIGINT into an abort, wait until it has drained,
- * exit 0 (or 1 if starting or draining failed).
+ * The one `main` of every entry script: parse the flags of its command (exit 2 on a usage error,
+ * 0 after `--help`), run it with SIGTERM/SIGINT turned into an abort, exit with its code (1 if
+ * it failed). A script with several commands (`autoscaler run|evaluate`) names them first.
  *
  * @module
  */
 import { type Flag, type Flags, helpText, parseFlags, UsageError } from "./cli.ts";
 
-/** What an entry script declares about itself. */
-export interface Program<S extends Record<string, Flag>> {
-  /** Name used in error messages, e.g. `replica`. */
+/** What a command gets besides its flags. */
+export interface RunContext {
+  /** Aborted on SIGTERM or SIGINT: a service drains, a one-shot command stops early. */
+  signal: AbortSignal;
+  /** Arguments that are not flags (only for a command that declares `positionals`). */
+  positionals: string[];
+}
+
+/** One command of an entry script: its flag table and its `run`. */
+export interface Command<S extends Record<string, Flag> = Record<string, Flag>> {
+  /** Name in messages, e.g. `replica` or `autoscaler run`. */
   name: string;
   /** Usage text shown above the options by `--help`. */
   usage: string;
@@ -17,38 +25,95 @@ export interface Program<S extends Record<string, Flag>> {
   flags: S;
   /** Environment-variable prefix of the flags, e.g. `REPLICA`. */
   envPrefix: string;
+  /** Takes arguments that are not flags (e.g. `preprocess IMAGE`); otherwise they are refused. */
+  positionals?: boolean;
+  /** Runs the command; resolves with the exit code (services: once drained). */
+  run(options: Flags<S>, context: RunContext): Promise<number | void> | number | void;
 }
 
-/** Runs `start` as the process's service and exits when it has finished. */
-export async function serveMain<S extends Record<string, Flag>>(
-  program: Program<S>,
-  start: (options: Flags<S>, signal: AbortSignal) => Promise<{ finished: Promise<void> }> | {
-    finished: Promise<void>;
-  },
-): Promise<never> {
+/** Several commands under one script: the first argument picks one. */
+export interface CommandSet {
+  /** Name of the script in messages, e.g. `autoscaler`. */
+  name: string;
+  /** Usage line of the script. */
+  usage: string;
+  /** The commands by name. */
+  commands: Record<string, Command>;
+  /** The command run when the first argument is a flag or absent (none: the name is required). */
+  default?: string;
+}
+
+/** Types a command's `run` by its flag table. */
+export function defineCommand<S extends Record<string, Flag>>(command: Command<S>): Command {
+  return command as unknown as Command;
+}
+
+/** What {@link dispatch} decided: a command with its arguments, or an exit with a message. */
+type Dispatched = { command: Command; args: string[] } | { exit: number; message: string };
+
+/** Picks the command of a {@link CommandSet} from the first argument. */
+export function dispatch(entry: Command | CommandSet, args: string[]): Dispatched {
+  if (!("commands" in entry)) return { command: entry, args };
+  const [first, ...rest] = args;
+  const names = Object.keys(entry.commands).join("|");
+  if (first === "--help" || first === "-h") {
+    return { exit: 0, message: `${entry.usage}\n\nCommands: ${names} (each answers --help)` };
+  }
+  if (first !== undefined && Object.hasOwn(entry.commands, first)) {
+    return { command: entry.commands[first], args: rest };
+  }
+  if (entry.default && (first === undefined || first.startsWith("-"))) {
+    return { command: entry.commands[entry.default], args };
+  }
+  return {
+    exit: 2,
+    message: `${entry.name}: unknown command ${JSON.stringify(first ?? "")}; ${entry.usage}`,
+  };
+}
+
+/**
+ * Runs a command to its end and resolves with the process's exit code: 2 for a usage error
+ * (printed with a hint at `--help`), 0 after `--help`, 1 when it throws.
+ */
+export async function runCommand(command: Command, args: string[]): Promise<number> {
+  const positionals: string[] = [];
   let options;
   try {
-    options = parseFlags(program.flags, Deno.args, { envPrefix: program.envPrefix });
+    options = parseFlags(command.flags, args, {
+      envPrefix: command.envPrefix,
+      ...(command.positionals ? { positionals } : {}),
+    });
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    console.error(`${program.name}: ${err.message} (see --help)`);
-    Deno.exit(2);
+    console.error(`${command.name}: ${err.message} (see --help)`);
+    return 2;
   }
   if (options === "help") {
-    console.log(helpText(program.usage, program.flags, program.envPrefix));
-    Deno.exit(0);
+    console.log(helpText(command.usage, command.flags, command.envPrefix));
+    return 0;
   }
   const controller = new AbortController();
-  for (const sig of ["SIGTERM", "SIGINT"] as const) {
-    Deno.addSignalListener(sig, () => controller.abort());
-  }
+  const abort = () => controller.abort();
+  for (const sig of ["SIGTERM", "SIGINT"] as const) Deno.addSignalListener(sig, abort);
   try {
-    await (await start(options, controller.signal)).finished;
+    return (await command.run(options, { signal: controller.signal, positionals })) ?? 0;
   } catch (err) {
-    console.error(`${program.name}: ${err instanceof Error ? err.message : err}`);
-    Deno.exit(1);
+    const usage = err instanceof UsageError;
+    console.error(`${command.name}: ${err instanceof Error ? err.message : err}`);
+    return usage ? 2 : 1;
+  } finally {
+    for (const sig of ["SIGTERM", "SIGINT"] as const) Deno.removeSignalListener(sig, abort);
   }
-  Deno.exit(0);
+}
+
+/** The `main` of an entry script: runs its command (or the one named first) and exits. */
+export async function main(entry: Command | CommandSet, args = Deno.args): Promise<never> {
+  const picked = dispatch(entry, args);
+  if ("exit" in picked) {
+    (picked.exit === 0 ? console.log : console.error)(picked.message);
+    Deno.exit(picked.exit);
+  }
+  Deno.exit(await runCommand(picked.command, picked.args));
 }
 
 /**
