@@ -19,7 +19,9 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { Registry } from "prom-client";
+import { accessGuard, probeRoutes } from "../http/mod.ts";
 import type { Actuator } from "../actuator/mod.ts";
 import {
   buildObservation,
@@ -149,35 +151,26 @@ export interface AutoscalerAppDeps {
   now?: () => number;
 }
 
-/** Whether `host` (a socket's remote address) is a loopback address. */
-export function isLoopbackAddress(host: string | undefined): boolean {
-  return host === "::1" || host?.startsWith("127.") === true ||
-    host?.startsWith("::ffff:127.") === true;
-}
-
 /** The autoscaler's Hono app. */
 export function createApp(deps: AutoscalerAppDeps): Hono {
   const app = new Hono();
   const now = () => (deps.now ?? Date.now)() / 1000;
-  app.get("/healthz", (c) => c.json({ alive: true }));
-  app.get(
-    "/metrics",
-    async (c) =>
-      c.text(await deps.registry.metrics(), 200, { "content-type": deps.registry.contentType }),
-  );
+  app.route("/", probeRoutes(deps.registry));
   const access = deps.apiAccess;
   if (access) {
-    app.use("/api/*", async (c, next) => {
-      const remote = (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr;
-      const allowed = access.token
-        ? c.req.header("authorization") === `Bearer ${access.token}`
-        : isLoopbackAddress(remote?.hostname);
-      if (!allowed) {
-        const why = access.token ? "the CPA API needs the bearer token" : "loopback callers only";
-        return c.json({ message: why, code: 403 }, 403);
-      }
-      await next();
-    });
+    app.use(
+      "/api/*",
+      accessGuard({
+        token: access.token,
+        denied: (c, rule) =>
+          c.json({
+            message: rule === "token"
+              ? "the CPA API needs the bearer token"
+              : "loopback callers only",
+            code: 403,
+          }, 403),
+      }),
+    );
   }
   app.get("/api/v1/metrics", async (c) => {
     const dryRun = parseDryRun(c.req.query("dry_run"));
@@ -220,5 +213,10 @@ export function createApp(deps: AutoscalerAppDeps): Hono {
     );
   });
   app.notFound((c) => c.json({ message: "no such route", code: 404 }, 404));
+  app.onError((err, c) =>
+    err instanceof HTTPException
+      ? err.getResponse()
+      : c.json({ message: err.message, code: 500 }, 500)
+  );
   return app;
 }

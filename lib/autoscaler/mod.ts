@@ -3,5 +3,5 @@
  *
  * @module
  */
-export { type Controller, createApp, createController, isLoopbackAddress } from "./app.ts";
+export { type Controller, createApp, createController } from "./app.ts";
 export { AUTOSCALER_FLAGS, run, runCommand, windowSpec } from "./run.ts";

@@ -12,12 +12,20 @@ import type { Registry } from "prom-client";
 import type { Dispatcher } from "./scheduler.ts";
 import type { RelayRequest } from "./relay.ts";
 import type { HealthChecker } from "./health_checks.ts";
-import { createDeadlineSweep, errorResponse, HttpError, readLimited } from "../http/mod.ts";
+import {
+  accessGuard,
+  createDeadlineSweep,
+  DEADLINE_HEADER,
+  errorResponse,
+  HttpError,
+  probeRoutes,
+  readLimited,
+} from "../http/mod.ts";
+import { HTTPException } from "hono/http-exception";
 import type { Logger } from "../shared/mod.ts";
 import type { DispatcherMetrics } from "../metrics/mod.ts";
 import type { ReplicaPool } from "./replica_pool.ts";
 
-const DEADLINE_HEADER = "x-request-deadline-ms";
 const FORWARDED_HEADERS = ["content-type", "inference-header-content-length"];
 
 /** Everything the app needs. */
@@ -42,16 +50,6 @@ export interface DispatcherDeps {
   log: Logger;
   /** Epoch ms clock. */
   now?: () => number;
-}
-
-function remoteHost(c: Context): string | undefined {
-  const info = c.env as { remoteAddr?: { hostname?: string } } | undefined;
-  return info?.remoteAddr?.hostname;
-}
-
-function isLoopback(host: string | undefined): boolean {
-  return host === "127.0.0.1" || host === "::1" || host === "::ffff:127.0.0.1" ||
-    host?.startsWith("127.") === true;
 }
 
 /** A serve handler (`Deno.serve`'s second argument). */
@@ -141,7 +139,7 @@ export function createHandler(deps: DispatcherDeps): { app: Hono; fetch: ServeHa
   app.get("/v2/models/:name", relay);
 
   const ready = () => !state.draining && pool.anyReady;
-  app.get("/healthz", (c) => c.json({ alive: true }));
+  app.route("/", probeRoutes(deps.registry));
   app.get(
     "/readyz",
     (c) => c.json({ ready: ready(), replicas: pool.counts() }, ready() ? 200 : 503),
@@ -149,28 +147,21 @@ export function createHandler(deps: DispatcherDeps): { app: Hono; fetch: ServeHa
   app.get("/v2/health/live", (c) => c.json({ live: true }));
   app.get("/v2/health/ready", (c) => c.json({ ready: ready() }, ready() ? 200 : 503));
   app.get("/v2/models/:name/ready", relay);
-  app.get(
-    "/metrics",
-    async (c) =>
-      c.text(await deps.registry.metrics(), 200, { "content-type": deps.registry.contentType }),
-  );
 
-  app.use("/admin/*", async (c, next) => {
-    const token = deps.adminToken;
-    const allowed = token
-      ? c.req.header("authorization") === `Bearer ${token}`
-      : isLoopback(remoteHost(c));
-    if (!allowed) {
-      return errorResponse(
-        new HttpError(
-          403,
-          "forbidden",
-          token ? "admin API needs the bearer token" : "admin API is loopback-only",
+  app.use(
+    "/admin/*",
+    accessGuard({
+      token: deps.adminToken,
+      denied: (_, rule) =>
+        errorResponse(
+          new HttpError(
+            403,
+            "forbidden",
+            rule === "token" ? "admin API needs the bearer token" : "admin API is loopback-only",
+          ),
         ),
-      );
-    }
-    await next();
-  });
+    }),
+  );
   const replicaUrl = async (c: Context): Promise<string> => {
     const fromQuery = c.req.query("url");
     if (fromQuery) return fromQuery;
@@ -209,7 +200,11 @@ export function createHandler(deps: DispatcherDeps): { app: Hono; fetch: ServeHa
     }),
   );
   app.notFound(() => errorResponse(new HttpError(404, "not_found", "no such route")));
-  app.onError((err) => errorResponse(new HttpError(500, "internal", err.message)));
+  app.onError((err) =>
+    err instanceof HTTPException
+      ? err.getResponse()
+      : errorResponse(new HttpError(500, "internal", err.message))
+  );
 
   const fetch: ServeHandler = (req, info) => {
     const url = req.url;

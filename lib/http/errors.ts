@@ -1,6 +1,6 @@
 /**
  * The JSON error contract shared by the replica and the dispatcher:
- * `{"success": false, "error": {"code", "message"}}` with the status from shared/DESIGN.md.
+ * `{"success": false, "error": {"code", "message"}}` with the statuses listed in docs/DESIGN.md.
  *
  * @module
  */
