@@ -20,6 +20,7 @@ import {
   HttpError,
   probeRoutes,
   readLimited,
+  type ReadOptions,
 } from "../http/mod.ts";
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "../shared/mod.ts";
@@ -78,78 +79,89 @@ export function createApp(deps: DispatcherDeps): Hono {
   return createHandler(deps).app;
 }
 
-/**
- * The dispatcher's app and its serve handler: the handler relays the prediction routes itself,
- * before Hono's router and context (the hot path), and hands every other request to the app.
- */
-export function createHandler(deps: DispatcherDeps): { app: Hono; fetch: ServeHandler } {
-  const { dispatcher, pool, metrics, limits, state } = deps;
-  const now = deps.now ?? Date.now;
-  const app = new Hono();
-  const deadlines = createDeadlineSweep();
-  const readOptions = { timeoutMs: limits.bodyTimeoutMs, deadlines };
+/** What the relay needs, built once per app. */
+interface RelayContext {
+  deps: DispatcherDeps;
+  now: () => number;
+  readOptions: ReadOptions;
+}
 
-  /** Relays `req` with `target` (path and query) to a replica. */
-  const relayRequest = async (req: Request, target: string): Promise<Response> => {
-    const started = performance.now();
-    let response: Response;
+/** The relayed request: its deadline (the client's, capped by the timeout) and its headers. */
+function relayedRequest(
+  r: RelayContext,
+  req: Request,
+  target: string,
+  body: Uint8Array | null,
+): { request: RelayRequest; deadline: number } {
+  let deadline = r.now() + r.deps.limits.timeoutMs;
+  const given = req.headers;
+  const asked = Number(given.get(DEADLINE_HEADER) ?? NaN);
+  if (Number.isFinite(asked) && asked > 0) deadline = Math.min(deadline, asked);
+  const headers: Record<string, string> = { [DEADLINE_HEADER]: String(deadline) };
+  for (const name of FORWARDED_HEADERS) {
+    const value = given.get(name);
+    if (value !== null) headers[name] = value;
+  }
+  return { request: { path: target, method: req.method, headers, body }, deadline };
+}
+
+/** Relays `req` with `target` (path and query) to a replica; every failure becomes JSON. */
+async function relayRequest(r: RelayContext, req: Request, target: string): Promise<Response> {
+  const { dispatcher, metrics, limits, state } = r.deps;
+  const started = performance.now();
+  let response: Response;
+  try {
+    if (state.draining) throw new HttpError(503, "draining", "dispatcher is shutting down", 1);
+    const body = req.method === "GET"
+      ? null
+      : await readLimited(req, limits.maxBodyBytes, r.readOptions);
+    const { request, deadline } = relayedRequest(r, req, target, body);
+    metrics.enqueued.inc();
+    const answer = await dispatcher.dispatch(request, deadline);
+    response = new Response(answer.body as Uint8Array<ArrayBuffer>, {
+      status: answer.status,
+      headers: answer.headers,
+    });
+  } catch (err) {
+    const httpErr = err instanceof HttpError
+      ? err
+      : new HttpError(500, "internal", err instanceof Error ? err.message : String(err));
+    if (httpErr.status === 500) r.deps.log("request_failed", { error: httpErr.message }, "error");
+    response = errorResponse(httpErr);
+  }
+  metrics.duration.observe({ code: String(response.status) }, (performance.now() - started) / 1000);
+  return response;
+}
+
+/** The replica URL of an admin request: `?url=` or a JSON body `{"url": ...}`. */
+async function replicaUrl(c: Context): Promise<string> {
+  const fromQuery = c.req.query("url");
+  if (fromQuery) return fromQuery;
+  const body = await c.req.json().catch(() => undefined) as { url?: unknown } | undefined;
+  if (typeof body?.url !== "string") {
+    throw new HttpError(400, "malformed_request", 'send {"url": "http://host:port"} or ?url=');
+  }
+  return body.url;
+}
+
+/** An admin handler whose failures answer 400 (or their own status). */
+function admin(handle: (c: Context) => Promise<Response>) {
+  return async (c: Context) => {
     try {
-      if (state.draining) throw new HttpError(503, "draining", "dispatcher is shutting down", 1);
-      const method = req.method;
-      const body = method === "GET"
-        ? null
-        : await readLimited(req, limits.maxBodyBytes, readOptions);
-      let deadline = now() + limits.timeoutMs;
-      const given = req.headers;
-      const asked = Number(given.get(DEADLINE_HEADER) ?? NaN);
-      if (Number.isFinite(asked) && asked > 0) deadline = Math.min(deadline, asked);
-      const headers: Record<string, string> = { [DEADLINE_HEADER]: String(deadline) };
-      for (const name of FORWARDED_HEADERS) {
-        const value = given.get(name);
-        if (value !== null) headers[name] = value;
-      }
-      const request: RelayRequest = { path: target, method, headers, body };
-      metrics.enqueued.inc();
-      const answer = await dispatcher.dispatch(request, deadline);
-      response = new Response(answer.body as Uint8Array<ArrayBuffer>, {
-        status: answer.status,
-        headers: answer.headers,
-      });
+      return await handle(c);
     } catch (err) {
-      const httpErr = err instanceof HttpError
-        ? err
-        : new HttpError(500, "internal", err instanceof Error ? err.message : String(err));
-      if (httpErr.status === 500) deps.log("request_failed", { error: httpErr.message }, "error");
-      response = errorResponse(httpErr);
+      if (err instanceof HttpError) return errorResponse(err);
+      return errorResponse(new HttpError(400, "malformed_request", (err as Error).message));
     }
-    metrics.duration.observe(
-      { code: String(response.status) },
-      (performance.now() - started) / 1000,
-    );
-    return response;
   };
+}
 
-  const relay = (c: Context) => {
-    const url = new URL(c.req.url);
-    return relayRequest(c.req.raw, url.pathname + url.search);
-  };
-
-  app.post("/predict", relay);
-  app.post("/v2/models/:name/infer", relay);
-  app.get("/v2/models/:name", relay);
-
-  const ready = () => !state.draining && pool.anyReady;
-  app.route("/", probeRoutes(deps.registry));
-  app.get(
-    "/readyz",
-    (c) => c.json({ ready: ready(), replicas: pool.counts() }, ready() ? 200 : 503),
-  );
-  app.get("/v2/health/live", (c) => c.json({ live: true }));
-  app.get("/v2/health/ready", (c) => c.json({ ready: ready() }, ready() ? 200 : 503));
-  app.get("/v2/models/:name/ready", relay);
-
-  app.use(
-    "/admin/*",
+/** `GET/PUT/DELETE /admin/replicas`, behind the loopback-or-token guard. */
+function adminRoutes(deps: DispatcherDeps): Hono {
+  const { pool } = deps;
+  const routes = new Hono();
+  routes.use(
+    "*",
     accessGuard({
       token: deps.adminToken,
       denied: (_, rule) =>
@@ -162,26 +174,9 @@ export function createHandler(deps: DispatcherDeps): { app: Hono; fetch: ServeHa
         ),
     }),
   );
-  const replicaUrl = async (c: Context): Promise<string> => {
-    const fromQuery = c.req.query("url");
-    if (fromQuery) return fromQuery;
-    const body = await c.req.json().catch(() => undefined) as { url?: unknown } | undefined;
-    if (typeof body?.url !== "string") {
-      throw new HttpError(400, "malformed_request", 'send {"url": "http://host:port"} or ?url=');
-    }
-    return body.url;
-  };
-  const admin = (handle: (c: Context) => Promise<Response>) => async (c: Context) => {
-    try {
-      return await handle(c);
-    } catch (err) {
-      if (err instanceof HttpError) return errorResponse(err);
-      return errorResponse(new HttpError(400, "malformed_request", (err as Error).message));
-    }
-  };
-  app.get("/admin/replicas", (c) => c.json({ replicas: pool.list() }));
-  app.put(
-    "/admin/replicas",
+  routes.get("/replicas", (c) => c.json({ replicas: pool.list() }));
+  routes.put(
+    "/replicas",
     admin(async (c) => {
       const url = await replicaUrl(c);
       const added = pool.add(url);
@@ -190,22 +185,57 @@ export function createHandler(deps: DispatcherDeps): { app: Hono; fetch: ServeHa
       return c.json({ replica: pool.get(url) }, added ? 201 : 200);
     }),
   );
-  app.delete(
-    "/admin/replicas",
-    admin(async (c) => {
-      const url = await replicaUrl(c);
-      if (!pool.drain(url)) throw new HttpError(404, "not_found", `no replica ${url}`);
-      deps.log("replica_draining", { url });
-      return c.json({ replica: pool.get(url) ?? { url, state: "removed", outstanding: 0 } }, 202);
-    }),
+  routes.delete(
+    "/replicas",
+    admin((c) =>
+      replicaUrl(c).then((url) => {
+        if (!pool.drain(url)) throw new HttpError(404, "not_found", `no replica ${url}`);
+        deps.log("replica_draining", { url });
+        const gone = { url, state: "removed", outstanding: 0 };
+        return c.json({ replica: pool.get(url) ?? gone }, 202);
+      })
+    ),
   );
+  return routes;
+}
+
+/** Every route of the dispatcher as a Hono app; `relay` serves the relayed ones. */
+function routes(deps: DispatcherDeps, relay: (c: Context) => Promise<Response>): Hono {
+  const { pool, state } = deps;
+  const app = new Hono();
+  app.post("/predict", relay);
+  app.post("/v2/models/:name/infer", relay);
+  app.get("/v2/models/:name", relay);
+  app.get("/v2/models/:name/ready", relay);
+  const ready = () => !state.draining && pool.anyReady;
+  app.route("/", probeRoutes(deps.registry));
+  app.get(
+    "/readyz",
+    (c) => c.json({ ready: ready(), replicas: pool.counts() }, ready() ? 200 : 503),
+  );
+  app.get("/v2/health/live", (c) => c.json({ live: true }));
+  app.get("/v2/health/ready", (c) => c.json({ ready: ready() }, ready() ? 200 : 503));
+  app.route("/admin", adminRoutes(deps));
   app.notFound(() => errorResponse(new HttpError(404, "not_found", "no such route")));
   app.onError((err) =>
     err instanceof HTTPException
       ? err.getResponse()
       : errorResponse(new HttpError(500, "internal", err.message))
   );
+  return app;
+}
 
+/**
+ * The dispatcher's app and its serve handler: the handler relays the prediction routes itself,
+ * before Hono's router and context (the hot path), and hands every other request to the app.
+ */
+export function createHandler(deps: DispatcherDeps): { app: Hono; fetch: ServeHandler } {
+  const readOptions = { timeoutMs: deps.limits.bodyTimeoutMs, deadlines: createDeadlineSweep() };
+  const r: RelayContext = { deps, now: deps.now ?? Date.now, readOptions };
+  const app = routes(deps, (c) => {
+    const url = new URL(c.req.url);
+    return relayRequest(r, c.req.raw, url.pathname + url.search);
+  });
   const fetch: ServeHandler = (req, info) => {
     const url = req.url;
     const start = url.indexOf("/", url.indexOf(":") + 4);
@@ -214,7 +244,7 @@ export function createHandler(deps: DispatcherDeps): { app: Hono; fetch: ServeHa
       const path = query < 0 ? url.slice(start) : url.slice(start, query);
       const target = query === url.length - 1 ? path : url.slice(start);
       if (isRelayed(req.method, path) && !path.includes("/.") && PLAIN_TARGET.test(target)) {
-        return relayRequest(req, target);
+        return relayRequest(r, req, target);
       }
     }
     return app.fetch(req, info);

@@ -17,6 +17,7 @@ export {
   type Deadlines,
   mediaType,
   readLimited,
+  type ReadOptions,
   readPredictUpload,
 } from "./body.ts";
 export { DEADLINE_HEADER } from "./deadline.ts";

@@ -9,7 +9,14 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import type { Registry } from "prom-client";
 import { Batcher, DeadlineExceededError, QueueFullError } from "./batcher.ts";
-import { errorResponse, HttpError, readLimited, readPredictUpload } from "../http/mod.ts";
+import {
+  DEADLINE_HEADER,
+  errorResponse,
+  HttpError,
+  probeRoutes,
+  readLimited,
+  readPredictUpload,
+} from "../http/mod.ts";
 import { type ImageDecoder, inProcessDecoder } from "./decode_pool.ts";
 import { ImageError } from "../image/mod.ts";
 import type { Logger } from "../shared/mod.ts";
@@ -58,8 +65,6 @@ export interface ReplicaDeps {
   now?: () => number;
 }
 
-const DEADLINE_HEADER = "x-request-deadline-ms";
-
 function parseTopk(raw: string | undefined | null, max: number): number {
   if (raw === undefined || raw === null || raw === "") return Math.min(5, max);
   const k = Number(raw);
@@ -106,155 +111,173 @@ export function toHttpError(err: unknown): HttpError {
   return new HttpError(500, "internal", err instanceof Error ? err.message : String(err));
 }
 
-/** Builds the replica's Hono app. */
-export function createApp(deps: ReplicaDeps): Hono {
-  const { batcher, metrics, state, limits } = deps;
-  const now = deps.now ?? Date.now;
-  const decode = deps.decode ?? inProcessDecoder;
-  const app = new Hono();
-  const model = {
-    name: deps.manifest.name,
-    sha256: deps.manifest.sha256,
-    synthetic: deps.manifest.synthetic,
-  };
+/** What the request handlers share. */
+interface Handling {
+  deps: ReplicaDeps;
+  now: () => number;
+  decode: ImageDecoder;
+  /** Identity of the model in every `/predict` answer. */
+  model: { name: string; sha256: string; synthetic: boolean };
+}
 
-  const classify = async (tensor: Float32Array, deadline?: number) => {
-    const result = await batcher.submit(tensor, { deadline });
-    metrics.queueSeconds.observe(result.queueMs / 1000);
-    return result;
-  };
+/** Queues one image tensor into a batch and records how long it waited. */
+async function classify(deps: ReplicaDeps, tensor: Float32Array, deadline?: number) {
+  const result = await deps.batcher.submit(tensor, { deadline });
+  deps.metrics.queueSeconds.observe(result.queueMs / 1000);
+  return result;
+}
 
-  const accepting = () => {
-    if (state.draining) throw new HttpError(503, "draining", "replica is shutting down", 1);
-    if (!state.ready) throw new HttpError(503, "not_ready", "model is loading", 1);
-    if (batcher.full) throw new QueueFullError(batcher.queued);
-  };
+/** Refuses work while loading, draining or with a full queue. */
+function accepting({ state, batcher }: ReplicaDeps): void {
+  if (state.draining) throw new HttpError(503, "draining", "replica is shutting down", 1);
+  if (!state.ready) throw new HttpError(503, "not_ready", "model is loading", 1);
+  if (batcher.full) throw new QueueFullError(batcher.queued);
+}
 
-  /** Runs `handle` with the in-progress gauge, latency and status metrics around it. */
-  const served =
-    (handle: (c: Context, started: number) => Promise<Response>) => async (c: Context) => {
-      const started = performance.now();
-      metrics.inProgress.inc();
-      state.inFlight = (state.inFlight ?? 0) + 1;
-      let response: Response;
-      try {
-        response = await handle(c, started);
-      } catch (err) {
-        const httpErr = toHttpError(err);
-        if (httpErr.status >= 500 && httpErr.status !== 503 && httpErr.status !== 504) {
-          deps.log("request_failed", { path: c.req.path, error: httpErr.message }, "error");
-        }
-        response = errorResponse(httpErr);
-      } finally {
-        metrics.inProgress.dec();
-        state.inFlight = (state.inFlight ?? 1) - 1;
+/** Wraps an inference handler with the in-progress gauge, latency and status metrics. */
+function served(
+  deps: ReplicaDeps,
+  handle: (c: Context, started: number) => Promise<Response>,
+): (c: Context) => Promise<Response> {
+  const { metrics, state } = deps;
+  return async (c) => {
+    const started = performance.now();
+    metrics.inProgress.inc();
+    state.inFlight = (state.inFlight ?? 0) + 1;
+    let response: Response;
+    try {
+      response = await handle(c, started);
+    } catch (err) {
+      const httpErr = toHttpError(err);
+      if (httpErr.status >= 500 && httpErr.status !== 503 && httpErr.status !== 504) {
+        deps.log("request_failed", { path: c.req.path, error: httpErr.message }, "error");
       }
-      metrics.latency.observe((performance.now() - started) / 1000);
-      metrics.requests.inc({ code: String(response.status) });
-      response.headers.set("x-replica", deps.name);
-      return response;
-    };
+      response = errorResponse(httpErr);
+    } finally {
+      metrics.inProgress.dec();
+      state.inFlight = (state.inFlight ?? 1) - 1;
+    }
+    metrics.latency.observe((performance.now() - started) / 1000);
+    metrics.requests.inc({ code: String(response.status) });
+    response.headers.set("x-replica", deps.name);
+    return response;
+  };
+}
 
-  app.post(
-    "/predict",
-    served(async (c, started) => {
-      accepting();
-      const deadline = parseDeadline(c.req.header(DEADLINE_HEADER), now());
-      const upload = await readPredictUpload(c.req.raw, limits.maxBodyBytes, {
-        timeoutMs: limits.bodyTimeoutMs,
-      });
-      const k = parseTopk(c.req.query("topk") ?? upload.topk, limits.maxTopk);
-      const out = deps.tensors?.take();
-      const image = await decode(upload.bytes, { maxPixels: limits.maxPixels, out }).catch(
-        (err) => {
-          deps.tensors?.give(out); // still ours if it was decoded inline
-          throw err;
-        },
-      );
-      // The batch copies the tensor before it runs, so once it resolves the buffer is free.
-      const result = await classify(image.tensor, deadline).finally(() =>
-        deps.tensors?.give(image.tensor)
-      );
-      const top = topK(result.value, k, deps.labels);
-      return c.json({
-        success: true,
-        prediction: top[0],
-        top,
-        model,
-        image: { width: image.width, height: image.height, mode: image.mode },
-        batch_size: result.batchSize,
-        timing_ms: {
-          decode: round(image.decodeMs),
-          queue: round(result.queueMs),
-          inference: round(result.runMs),
-          total: round(performance.now() - started),
-        },
-      });
-    }),
+/** `POST /predict`: the seed's contract, one image in, its top-k classes out. */
+async function predict(h: Handling, c: Context, started: number): Promise<Response> {
+  const { deps } = h;
+  const limits = deps.limits;
+  accepting(deps);
+  const deadline = parseDeadline(c.req.header(DEADLINE_HEADER), h.now());
+  const upload = await readPredictUpload(c.req.raw, limits.maxBodyBytes, {
+    timeoutMs: limits.bodyTimeoutMs,
+  });
+  const k = parseTopk(c.req.query("topk") ?? upload.topk, limits.maxTopk);
+  const out = deps.tensors?.take();
+  const image = await h.decode(upload.bytes, { maxPixels: limits.maxPixels, out }).catch(
+    (err) => {
+      deps.tensors?.give(out); // still ours if it was decoded inline
+      throw err;
+    },
   );
+  // The batch copies the tensor before it runs, so once it resolves the buffer is free.
+  const result = await classify(deps, image.tensor, deadline).finally(() =>
+    deps.tensors?.give(image.tensor)
+  );
+  const top = topK(result.value, k, deps.labels);
+  return c.json({
+    success: true,
+    prediction: top[0],
+    top,
+    model: h.model,
+    image: { width: image.width, height: image.height, mode: image.mode },
+    batch_size: result.batchSize,
+    timing_ms: {
+      decode: round(image.decodeMs),
+      queue: round(result.queueMs),
+      inference: round(result.runMs),
+      total: round(performance.now() - started),
+    },
+  });
+}
 
-  app.post(
-    "/v2/models/:name/infer",
-    served(async (c) => {
-      if (c.req.param("name") !== deps.oip.name) {
-        throw unknownModel(c.req.param("name") ?? "", deps.oip.name);
-      }
-      accepting();
-      const deadline = parseDeadline(c.req.header(DEADLINE_HEADER), now());
-      const body = await readLimited(c.req.raw, limits.maxBodyBytes, {
-        timeoutMs: limits.bodyTimeoutMs,
-      });
-      const request = parseInferRequest(
-        body,
-        c.req.header("inference-header-content-length") ?? null,
-        deps.oip,
-      );
-      const images = Array.from(
-        { length: request.batch },
-        (_, i) => request.data.subarray(i * IMAGE_FLOATS, (i + 1) * IMAGE_FLOATS),
-      );
-      const results = await Promise.all(images.map((img) => classify(img, deadline)));
-      const logits = new Float32Array(request.batch * deps.oip.classes);
-      results.forEach((r, i) => logits.set(r.value, i * deps.oip.classes));
-      return inferResponse(request, logits, deps.oip);
-    }),
+/** `POST /v2/models/{name}/infer`: a batch of preprocessed tensors in, logits out. */
+async function infer(h: Handling, c: Context): Promise<Response> {
+  const { deps } = h;
+  if (c.req.param("name") !== deps.oip.name) {
+    throw unknownModel(c.req.param("name") ?? "", deps.oip.name);
+  }
+  accepting(deps);
+  const deadline = parseDeadline(c.req.header(DEADLINE_HEADER), h.now());
+  const body = await readLimited(c.req.raw, deps.limits.maxBodyBytes, {
+    timeoutMs: deps.limits.bodyTimeoutMs,
+  });
+  const request = parseInferRequest(
+    body,
+    c.req.header("inference-header-content-length") ?? null,
+    deps.oip,
   );
+  const images = Array.from(
+    { length: request.batch },
+    (_, i) => request.data.subarray(i * IMAGE_FLOATS, (i + 1) * IMAGE_FLOATS),
+  );
+  const results = await Promise.all(images.map((img) => classify(deps, img, deadline)));
+  const logits = new Float32Array(request.batch * deps.oip.classes);
+  results.forEach((r, i) => logits.set(r.value, i * deps.oip.classes));
+  return inferResponse(request, logits, deps.oip);
+}
 
-  const readiness = () => state.ready && !state.draining;
-  app.get("/healthz", (c) => c.json({ alive: true }));
-  app.get(
-    "/readyz",
-    (c) =>
-      readiness()
-        ? c.json({ ready: true })
-        : c.json({ ready: false, draining: state.draining }, 503),
-  );
-  app.get(
-    "/metrics",
-    async (c) =>
-      c.text(await deps.registry.metrics(), 200, { "content-type": deps.registry.contentType }),
-  );
-  app.get(
-    "/v2",
+/** The Open Inference Protocol's metadata and health routes, mounted at `/v2`. */
+function oipRoutes(deps: ReplicaDeps, ready: () => boolean): Hono {
+  const v2 = new Hono();
+  const model = deps.oip.name;
+  const byName = (c: Context, answer: () => Response) =>
+    c.req.param("name") === model
+      ? answer()
+      : errorResponse(unknownModel(c.req.param("name") ?? "", model));
+  v2.get(
+    "/",
     (c) =>
       c.json({ name: "resnet-hpa-cpa-replica", version: "1", extensions: ["binary_tensor_data"] }),
   );
-  app.get("/v2/health/live", (c) => c.json({ live: true }));
-  app.get("/v2/health/ready", (c) => c.json({ ready: readiness() }, readiness() ? 200 : 503));
-  app.get(
-    "/v2/models/:name",
-    (c) =>
-      c.req.param("name") === deps.oip.name
-        ? c.json(modelMetadata(deps.oip, "onnxruntime_onnx"))
-        : errorResponse(unknownModel(c.req.param("name") ?? "", deps.oip.name)),
+  v2.get("/health/live", (c) => c.json({ live: true }));
+  v2.get("/health/ready", (c) => c.json({ ready: ready() }, ready() ? 200 : 503));
+  v2.get(
+    "/models/:name",
+    (c) => byName(c, () => c.json(modelMetadata(deps.oip, "onnxruntime_onnx"))),
   );
-  app.get(
-    "/v2/models/:name/ready",
-    (c) =>
-      c.req.param("name") === deps.oip.name
-        ? c.json({ name: deps.oip.name, ready: readiness() }, readiness() ? 200 : 503)
-        : errorResponse(unknownModel(c.req.param("name") ?? "", deps.oip.name)),
+  v2.get(
+    "/models/:name/ready",
+    (c) => byName(c, () => c.json({ name: model, ready: ready() }, ready() ? 200 : 503)),
   );
+  return v2;
+}
+
+/** Builds the replica's Hono app. */
+export function createApp(deps: ReplicaDeps): Hono {
+  const { state } = deps;
+  const h: Handling = {
+    deps,
+    now: deps.now ?? Date.now,
+    decode: deps.decode ?? inProcessDecoder,
+    model: {
+      name: deps.manifest.name,
+      sha256: deps.manifest.sha256,
+      synthetic: deps.manifest.synthetic,
+    },
+  };
+  const app = new Hono();
+  app.post("/predict", served(deps, (c, started) => predict(h, c, started)));
+  app.post("/v2/models/:name/infer", served(deps, (c) => infer(h, c)));
+  const ready = () => state.ready && !state.draining;
+  app.route("/", probeRoutes(deps.registry));
+  app.get(
+    "/readyz",
+    (c) =>
+      ready() ? c.json({ ready: true }) : c.json({ ready: false, draining: state.draining }, 503),
+  );
+  app.route("/v2", oipRoutes(deps, ready));
   app.notFound(() => errorResponse(new HttpError(404, "not_found", "no such route")));
   app.onError((err) => errorResponse(toHttpError(err)));
   return app;
