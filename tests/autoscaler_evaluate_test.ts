@@ -116,6 +116,16 @@ Deno.test("autoscaler evaluate", async (t) => {
   await t.step("exits 2 on an unknown command", async () => {
     oneLineError(await cli(["evalute"], "{}"), /^autoscaler: unknown command "evalute"; usage: /);
   });
+  await t.step("--help names the commands and exits 0", async () => {
+    const run = await cli(["--help"], "");
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Commands: run\|evaluate/);
+  });
+  await t.step("evaluate --help shows its flag and exits 0", async () => {
+    const run = await cli(["evaluate", "--help"], "");
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /--state-file/);
+  });
   await t.step("exits 2 on an unknown option", async () => {
     oneLineError(await cli(["evaluate", "--nope"], "{}"), /^autoscaler evaluate: .*nope/);
   });

@@ -1,19 +1,8 @@
 /**
  * The autoscaler's controller (ticks serialised, state, metrics, decision log) and its HTTP
- * application: `/metrics`, `/healthz`, and the Custom Pod Autoscaler framework's REST API v1:
- *
- * - `GET /api/v1/metrics?dry_run=` → `{"resource", "run_type", "metrics": [{"resource",
- *   "value"}]}`, the metrics gathered now (`value` is the JSON of the reading and observation).
- * - `POST /api/v1/evaluation?dry_run=` → runs one tick now (with `dry_run=true` nothing is scaled
- *   and no state is kept) → `{"targetReplicas", "target_replicas", "reason", "record"}`.
- * - Errors are `{"message", "code"}`; a `dry_run` that is not a boolean is 400.
- * - With `apiAccess` (the running server always sets it), `/api/*` answers loopback callers only,
- *   or, when `apiAccess.token` is set, callers sending `Authorization: Bearer TOKEN`; anyone
- *   else gets 403. `/healthz`, `/metrics` and `/sd` stay open (probes, Prometheus).
- *
- * `GET /sd` is a Prometheus HTTP service-discovery endpoint (`http_sd_configs`) listing the
- * dispatchers and replicas the autoscaler knows, so a Prometheus can scrape replicas the local
- * actuator started on random ports.
+ * application: `/healthz`, `/metrics`, the Custom Pod Autoscaler REST API v1 under `/api/v1`
+ * (loopback or bearer token), and `/sd` for Prometheus service discovery. The routes and their
+ * answers are listed in lib/autoscaler/README.md.
  *
  * @module
  */

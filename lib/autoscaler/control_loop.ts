@@ -1,6 +1,6 @@
 /**
  * One control-loop tick: collect → decide → actuate. The loop itself and its clock live in
- * autoscaler.ts; a tick gets `now` (seconds) and the previous {@link LoopState}.
+ * lib/autoscaler/run.ts; a tick gets `now` (seconds) and the previous {@link LoopState}.
  *
  * Rules:
  * - **Outage hold**: when the metric source fails, a scrape target is down, or a field the policy
@@ -158,15 +158,10 @@ function summarise(observation: Observation): Record<string, unknown> {
   };
 }
 
-/** Runs one tick at `now` (seconds) from `state`; never rejects. */
-export async function tick(
-  deps: TickDeps,
-  state: LoopState,
-  now: number,
-): Promise<{ record: TickRecord; state: LoopState }> {
-  const record: TickRecord = {
+function emptyRecord(now: number, policy: PolicyName): TickRecord {
+  return {
     now,
-    policy: deps.policy,
+    policy,
     current: null,
     desired: null,
     reason: "",
@@ -177,22 +172,14 @@ export async function tick(
     actuation: "skipped",
     metricError: false,
   };
-  let current: number, pods: ActuatorPod[] | undefined;
+}
+
+/** The metric reading at `now`; a failed source reads as every required field missing. */
+async function collect(deps: TickDeps, now: number): Promise<MetricReading> {
   try {
-    [current, pods] = await Promise.all([deps.actuator.current(), deps.actuator.pods()]);
+    return await deps.source.read(now);
   } catch (err) {
-    record.reason = "ActuatorUnavailable";
-    record.errors.push(
-      `reading the ${deps.actuator.kind} actuator failed: ${(err as Error).message}`,
-    );
-    return { record, state };
-  }
-  record.current = record.desired = current;
-  let reading: MetricReading;
-  try {
-    reading = await deps.source.read(now);
-  } catch (err) {
-    reading = {
+    return {
       values: {},
       podCpuCores: {},
       missing: [...REQUIRED_FIELDS[deps.policy]],
@@ -200,6 +187,59 @@ export async function tick(
       errors: [(err as Error).message],
     };
   }
+}
+
+/** Scales to `desired` unless unchanged, dry-run or backing off; failures start a backoff. */
+async function actuate(
+  deps: TickDeps,
+  record: TickRecord,
+  next: LoopState,
+  desired: number,
+): Promise<LoopState> {
+  if (desired === record.current) {
+    record.actuation = "unchanged";
+    return next;
+  }
+  if (deps.dryRun) {
+    record.actuation = "dry-run";
+    return next;
+  }
+  if (record.now < next.retryAt) {
+    record.actuation = "backoff";
+    return next;
+  }
+  try {
+    await deps.actuator.scale(desired);
+    record.actuation = "scaled";
+    return { ...next, failures: 0, retryAt: -Infinity };
+  } catch (err) {
+    const failures = next.failures + 1;
+    const wait = Math.min(deps.backoff.maxS, deps.backoff.baseS * 2 ** (failures - 1));
+    record.actuation = "failed";
+    const why = (err as Error).message;
+    record.errors.push(`scaling to ${desired} failed (retry in ${wait} s): ${why}`);
+    return { ...next, failures, retryAt: record.now + wait };
+  }
+}
+
+/** Runs one tick at `now` (seconds) from `state`; never rejects. */
+export async function tick(
+  deps: TickDeps,
+  state: LoopState,
+  now: number,
+): Promise<{ record: TickRecord; state: LoopState }> {
+  const record = emptyRecord(now, deps.policy);
+  let current: number, pods: ActuatorPod[] | undefined;
+  try {
+    [current, pods] = await Promise.all([deps.actuator.current(), deps.actuator.pods()]);
+  } catch (err) {
+    record.reason = "ActuatorUnavailable";
+    const why = (err as Error).message;
+    record.errors.push(`reading the ${deps.actuator.kind} actuator failed: ${why}`);
+    return { record, state };
+  }
+  record.current = record.desired = current;
+  const reading = await collect(deps, now);
   record.missing = reading.missing;
   record.down = reading.down;
   record.errors.push(...reading.errors);
@@ -229,31 +269,5 @@ export async function tick(
   record.desired = decision.targetReplicas;
   record.reason = decision.reason;
   const next: LoopState = { ...state, policyState: decision.state };
-  if (decision.targetReplicas === current) {
-    record.actuation = "unchanged";
-    return { record, state: next };
-  }
-  if (deps.dryRun) {
-    record.actuation = "dry-run";
-    return { record, state: next };
-  }
-  if (now < state.retryAt) {
-    record.actuation = "backoff";
-    return { record, state: next };
-  }
-  try {
-    await deps.actuator.scale(decision.targetReplicas);
-    record.actuation = "scaled";
-    return { record, state: { ...next, failures: 0, retryAt: -Infinity } };
-  } catch (err) {
-    const failures = state.failures + 1;
-    const wait = Math.min(deps.backoff.maxS, deps.backoff.baseS * 2 ** (failures - 1));
-    record.actuation = "failed";
-    record.errors.push(
-      `scaling to ${decision.targetReplicas} failed (retry in ${wait} s): ${
-        (err as Error).message
-      }`,
-    );
-    return { record, state: { ...next, failures, retryAt: now + wait } };
-  }
+  return { record, state: await actuate(deps, record, next, decision.targetReplicas) };
 }

@@ -69,6 +69,19 @@ export const AUTOSCALER_FLAGS = {
   "decision-log": str("-", "JSONL decision log file (- = stdout)"),
 } as const;
 
+/** Usage of `autoscaler run --help`. */
+export const AUTOSCALER_RUN_USAGE =
+  "Usage: deno task autoscaler run [options]\n\nThe autoscaling control loop.";
+
+/** The `evaluate` flags. */
+export const EVALUATE_FLAGS = {
+  "state-file": {
+    type: "string",
+    default: undefined,
+    help: "read the state from FILE when the input has none, and write the new state to it",
+  },
+} as const;
+
 /** Parsed `run` options. */
 export type AutoscalerOptions = Flags<typeof AUTOSCALER_FLAGS>;
 

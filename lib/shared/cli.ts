@@ -91,6 +91,19 @@ function convert(flag: Flag, raw: string | boolean | string[], source: string): 
   return value;
 }
 
+/**
+ * The process's environment; empty when the process may not read it (a hook run with only
+ * `--allow-read`, such as `autoscaler evaluate`: its flags then come from the command line).
+ */
+function processEnv(): Record<string, string> {
+  try {
+    return Deno.env.toObject();
+  } catch (err) {
+    if (err instanceof Deno.errors.NotCapable) return {};
+    throw err;
+  }
+}
+
 /** Options of {@link parseFlags}. */
 export interface ParseOptions {
   /** Prefix of the flags' environment variables, e.g. `REPLICA`. */
@@ -110,7 +123,7 @@ export function parseFlags<S extends Record<string, Flag>>(
   args: string[],
   options: ParseOptions,
 ): Flags<S> | "help" {
-  const env = options.env ?? Deno.env.toObject();
+  const env = options.env ?? processEnv();
   const parseOptions: Record<
     string,
     { type: "string" | "boolean"; short?: string; multiple?: boolean }
