@@ -13,4 +13,5 @@ export {
   readImageHeader,
   TENSOR_FLOATS,
 } from "./preprocess.ts";
+export { PREPROCESS_COMMAND } from "./command.ts";
 export { syntheticJpeg } from "./synthetic.ts";

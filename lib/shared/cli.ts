@@ -15,7 +15,13 @@ import { parseArgs } from "node:util";
  * may be repeated (`--header A --header B`); its variable holds the values comma-separated.
  */
 export type Flag =
-  | { type: "string"; default: string | undefined; help: string; choices?: readonly string[] }
+  | {
+    type: "string";
+    default: string | undefined;
+    help: string;
+    choices?: readonly string[];
+    short?: string;
+  }
   | {
     type: "number";
     default: number | undefined;
@@ -30,7 +36,8 @@ export type Flag =
 /** The parsed value type of a flag definition. */
 export type FlagValue<F extends Flag> = F extends { type: "string"; default: infer D }
   ? (D extends string ? string : string | undefined)
-  : F extends { type: "number"; default: infer D } ? (D extends number ? number : number | undefined)
+  : F extends { type: "number"; default: infer D }
+    ? (D extends number ? number : number | undefined)
   : F extends { type: "list" } ? string[]
   : boolean;
 
@@ -132,6 +139,7 @@ export function parseFlags<S extends Record<string, Flag>>(
     parseOptions[name] = {
       type: flag.type === "boolean" ? "boolean" : "string",
       ...(flag.type === "list" ? { multiple: true } : {}),
+      ...("short" in flag && flag.short ? { short: flag.short } : {}),
     };
   }
   let parsed;
@@ -170,7 +178,8 @@ export function helpText(usage: string, spec: Record<string, Flag>, envPrefix: s
       : f.type === "list"
       ? "string, repeatable"
       : f.type;
-    const left = `  --${name}${kind ? ` <${kind}>` : ""}`;
+    const short = "short" in f && f.short ? `-${f.short}, ` : "";
+    const left = `  ${short}--${name}${kind ? ` <${kind}>` : ""}`;
     const shown = f.default === undefined ? "none" : JSON.stringify(f.default);
     const right = `${f.help} (default ${shown}; env ${envName(envPrefix, name)})`;
     return [left, right];
