@@ -1,5 +1,15 @@
 /**
- * TODO metrics
+ * Metrics, both sides: the metric definitions each process registers (prom-client), the
+ * exposition-format parser, the built-in scraper with Prometheus' `rate()` and
+ * `histogram_quantile()` semantics, the Prometheus HTTP API client, the two metric sources the
+ * autoscaler reads, and starting a real Prometheus.
+ *
+ * @example
+ * ```ts
+ * import { createRegistry, replicaMetrics } from "./lib/metrics/mod.ts";
+ * const registry = createRegistry();
+ * replicaMetrics(registry).requests.inc({ code: "200" });
+ * ```
  *
  * @module
  */

@@ -1,5 +1,14 @@
 /**
- * TODO shared
+ * What every component uses: the one `main` of the entry scripts and its flag tables, the
+ * structured log and its reader, the timer clock, seeded random numbers, byte helpers, small
+ * statistics, and starting an entry script as a process.
+ *
+ * @example
+ * ```ts
+ * import { createLogger, createRng } from "./lib/shared/mod.ts";
+ * createLogger("replica")("ready", { port: 6000 }); // one JSON line on stderr
+ * createRng(42).uniform(); // the same value on every machine
+ * ```
  *
  * @module
  */
