@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { LocalActuator } from "../lib/actuator/mod.ts";
-import { createRng, type Logger } from "../lib/shared/mod.ts";
+import { createRng, type Logger, waitFor } from "../lib/shared/mod.ts";
 import { syntheticJpeg } from "../lib/image/mod.ts";
 import { type Started, startScript } from "./support/process.ts";
 
@@ -15,14 +15,6 @@ async function listed(d: Started): Promise<Record<string, string>> {
   return Object.fromEntries(
     body.replicas.map((r: { url: string; state: string }) => [r.url, r.state]),
   );
-}
-
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000) {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 Deno.test({
@@ -64,6 +56,7 @@ Deno.test({
         await waitFor(
           "both ready in the dispatcher",
           async () => Object.values(await listed(dispatcher)).every((s) => s === "ready"),
+          { timeoutMs: 20_000 },
         );
         const form = new FormData();
         form.append(
@@ -90,6 +83,7 @@ Deno.test({
           await waitFor(
             "dispatcher lists one",
             async () => Object.keys(await listed(dispatcher)).length === 1,
+            { timeoutMs: 20_000 },
           );
           const stopped = events.filter((e) => e.event === "replica_stopped");
           assert.equal(stopped.length, 1);
@@ -133,6 +127,7 @@ Deno.test({
         await waitFor(
           "dispatcher empty",
           async () => Object.keys(await listed(dispatcher)).length === 0,
+          { timeoutMs: 20_000 },
         );
         await assert.rejects(actuator.scale(2), /closed/);
       });

@@ -82,7 +82,7 @@ async function start(
   };
 }
 
-async function waitFor(url: string, status = 200, timeoutMs = 60_000): Promise<Response> {
+async function waitForStatus(url: string, status = 200, timeoutMs = 60_000): Promise<Response> {
   const until = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < until) {
@@ -179,7 +179,7 @@ Deno.test("servers pass their probes under their compiled permission flags", asy
     await t.step(
       `replica ${r.serve!.probe} (reads limited to embedded files + assets)`,
       async () => {
-        await (await waitFor(`${base}${r.serve!.probe}`)).body?.cancel();
+        await (await waitForStatus(`${base}${r.serve!.probe}`)).body?.cancel();
         const form = new FormData();
         const jpeg = await Deno.readFile(`${ROOT}testdata/images/rocket.jpg`);
         form.append("image", new Blob([jpeg], { type: "image/jpeg" }), "rocket.jpg");
@@ -193,7 +193,7 @@ Deno.test("servers pass their probes under their compiled permission flags", asy
     procs.push(dispatcher);
     const front = `http://127.0.0.1:${dispatcher.port}`;
     await t.step(`dispatcher ${d.serve!.probe}, relaying to the replica`, async () => {
-      await (await waitFor(`${front}${d.serve!.probe}`)).body?.cancel();
+      await (await waitForStatus(`${front}${d.serve!.probe}`)).body?.cancel();
       const jpeg = await Deno.readFile(`${ROOT}testdata/images/rocket.jpg`);
       let res: Response | undefined;
       for (let i = 0; i < 50; i++) {
@@ -221,7 +221,7 @@ Deno.test("servers pass their probes under their compiled permission flags", asy
     procs.push(autoscaler);
     await t.step(`autoscaler ${a.serve!.probe} and /api/v1/metrics (dry-run)`, async () => {
       const url = `http://127.0.0.1:${autoscaler.port}`;
-      await (await waitFor(`${url}${a.serve!.probe}`)).body?.cancel();
+      await (await waitForStatus(`${url}${a.serve!.probe}`)).body?.cancel();
       const res = await fetch(`${url}/api/v1/metrics`);
       assert.equal(res.status, 200, await res.clone().text());
       await res.body?.cancel();

@@ -3,6 +3,7 @@
  * replicas from tests/support/stub_replica.ts, so timings are controlled).
  */
 import assert from "node:assert/strict";
+import { waitFor } from "../lib/shared/mod.ts";
 import { type Started, startScript } from "./support/process.ts";
 
 const STUB = "tests/support/stub_replica.ts";
@@ -33,18 +34,6 @@ async function predict(d: Started, headers: Record<string, string> = {}) {
     retryAfter: res.headers.get("retry-after"),
     json: await res.json(),
   };
-}
-
-async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs = 5000,
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 async function replicaStates(d: Started): Promise<Record<string, string>> {

@@ -10,19 +10,11 @@ import {
   kubeConfigFor,
   watchEndpointSlices,
 } from "../lib/k8s/mod.ts";
-import { silentLogger } from "../lib/shared/mod.ts";
+import { silentLogger, waitFor } from "../lib/shared/mod.ts";
 import { endpointSlice, type FakeKubeApi, startFakeKubeApi } from "./support/fake_kube_api.ts";
 import { type Started, startScript } from "./support/process.ts";
 
 const SCALE_PATH = "/apis/apps/v1/namespaces/default/deployments/resnet/scale";
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000) {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function setup(api: FakeKubeApi, replicas = 2) {
   api.deployments.set("default/resnet", { replicas, selector: "app=resnet", resourceVersion: 100 });

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../shared/mod.ts";
 import { drainReplica, registerReplica } from "./dispatcher_admin.ts";
 import { spawnReplica } from "./replica_process.ts";
@@ -63,8 +64,6 @@ interface Proc {
 }
 
 const DENO_ARGS = ["--allow-net", "--allow-read", "--allow-env", "--allow-ffi", "--allow-sys"];
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The local process-pool actuator. */
 export class LocalActuator implements Actuator {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { jsonLines } from "../shared/mod.ts";
 
 /** A spawned replica. */
@@ -28,8 +29,6 @@ export interface SpawnOptions {
   /** Longest wait for readiness, ms. */
   readyTimeoutMs: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts a replica; `ready` rejects (naming the script) if it exits or times out first. */
 export function spawnReplica(o: SpawnOptions): ReplicaProcess {

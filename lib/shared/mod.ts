@@ -29,3 +29,4 @@ export {
 export { createRng, type Rng } from "./rng.ts";
 export { type Started, startScript } from "./script_process.ts";
 export { median } from "./stats.ts";
+export { waitFor, type WaitOptions } from "./wait.ts";
