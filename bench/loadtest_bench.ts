@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { createApp, parseLoadArgs } from "../loadtest.ts";
+import { createApp, parseLoadArgs } from "../lib/loadtest/mod.ts";
 import { median } from "../lib/shared/mod.ts";
 
 const HOLD_MS = 20;

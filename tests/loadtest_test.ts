@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { createApp, parseLoadArgs, THRESHOLD_EXIT } from "../loadtest.ts";
-import type { LoadOptions } from "../lib/loadtest/mod.ts";
+import { createApp, type LoadOptions, parseLoadArgs, THRESHOLD_EXIT } from "../lib/loadtest/mod.ts";
 
 /**
  * A loopback server answering after `delayMs`, stalling every request during one window that
@@ -273,4 +272,25 @@ Deno.test("parseLoadArgs", async (t) => {
   for (const [name, args, message] of bad) {
     await t.step(`rejects ${name}`, () => assert.throws(() => parseLoadArgs(args), message));
   }
+});
+
+Deno.test("loadtest flags fall back to LOADTEST_ variables", async (t) => {
+  const args = ["--endpoint", "http://127.0.0.1:1/predict", "--workload", "1"];
+  await t.step("a variable sets a flag not on the command line", () => {
+    const o = parseLoadArgs(args, { LOADTEST_MAX_INFLIGHT: "50", LOADTEST_NO_BODY: "true" });
+    assert.ok(o !== "help");
+    assert.equal(o.maxInflight, 50);
+    assert.equal(o.method, "GET");
+  });
+  await t.step("the command line wins over the variable", () => {
+    const o = parseLoadArgs([...args, "--max-inflight", "7"], { LOADTEST_MAX_INFLIGHT: "50" });
+    assert.ok(o !== "help");
+    assert.equal(o.maxInflight, 7);
+  });
+  await t.step("a variable's value is checked like the flag's", () => {
+    assert.throws(
+      () => parseLoadArgs(args, { LOADTEST_MAX_INFLIGHT: "0" }),
+      /--max-inflight must be an integer ≥ 1: got 0/,
+    );
+  });
 });

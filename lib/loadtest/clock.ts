@@ -1,18 +1,9 @@
 /**
  * The load tester's clock: milliseconds now, and a wait until a given time that is precise to a
- * fraction of a millisecond.
- *
- * `setTimeout` in Deno wakes ~1–2 ms late, too coarse for a 1,000 req/s schedule. The system clock
+ * fraction of a millisecond (`setTimeout` wakes ~1–2 ms late, too coarse for 1,000 req/s). It
  * sleeps with `setTimeout` while the target is more than `spinMs` away, then yields to the event
- * loop with `setImmediate` (a macrotask: I/O and response handling keep running) until the target
- * has passed. So a busy schedule costs one core of polling, and a sparse one costs nothing.
- *
- * Measured and kept (bench/loadtest_bench.ts on a loaded 2-core machine): pure sleeping
- * (`spinMs` 0) costs ~1.3 ms of lag at the median and 2–10x the p99 at 1,000–2,000 req/s. The
- * polling turns ~450,000 times a second and each turn allocates (a scavenge every ~40 ms at
- * 1,000 req/s); waiting 50 µs on the CPU between turns cut the scavenges 4x but made the median
- * latency ~2.5 ms worse: I/O readiness is only picked up every so many turns, so fewer turns
- * means later `done` stamps.
+ * loop with `setImmediate` (I/O and responses keep running) until the target has passed: a busy
+ * schedule costs one core of polling, a sparse one nothing. Trade-offs: README.md.
  *
  * @module
  */

@@ -1,28 +1,23 @@
 /**
- * TODO loadtest
+ * The open-loop, trace-driven load tester: a workload (rate list, trace or shape) becomes a
+ * seeded arrival schedule, each request goes out at its time whatever is outstanding, latency is
+ * measured from the scheduled time (wrk2's correction) and from the send, and the run ends with a
+ * vegeta-style report, optional CSV/JSON files and k6-style threshold verdicts. See README.md.
+ *
+ * @example
+ * ```ts
+ * import { createApp, parseLoadArgs } from "./lib/loadtest/mod.ts";
+ * const opts = parseLoadArgs(["--endpoint", "http://127.0.0.1:5052/predict", "--workload", "5,5"]);
+ * if (opts !== "help") console.log((await createApp().run(opts)).exitCode);
+ * ```
  *
  * @module
  */
-export { type Clock, createSystemClock } from "./clock.ts";
-export { HELP, type LoadOptions, parseLoadArgs } from "./flags.ts";
-export {
-  createLineSink,
-  type LineSink,
-  requestLine,
-  REQUESTS_HEADER,
-  secondsCsv,
-} from "./output.ts";
-export {
-  buildPayload,
-  type Image,
-  parseSize,
-  pickPayloads,
-  readImageDir,
-  syntheticImage,
-} from "./payload.ts";
-export { createRecorder } from "./recorder.ts";
-export { formatProgress, formatSummary } from "./report.ts";
-export { runOpenLoop, type Send } from "./runner.ts";
-export { createHttpSender } from "./sender.ts";
-export { buildSummary, type Summary } from "./summary.ts";
-export { evaluateThresholds, type ThresholdResult } from "./threshold.ts";
+export { createApp, type LoadTestDeps, type LoadTestOutcome, run, THRESHOLD_EXIT } from "./app.ts";
+export type { Clock } from "./clock.ts";
+export { LOADTEST_COMMAND } from "./command.ts";
+export { LOADTEST_FLAGS } from "./flags.ts";
+export { type LoadOptions, parseLoadArgs } from "./options.ts";
+export { buildPayload, parseSize, syntheticImage } from "./payload.ts";
+export type { Summary } from "./summary.ts";
+export type { ThresholdResult } from "./threshold.ts";

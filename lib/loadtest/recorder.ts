@@ -112,103 +112,151 @@ interface SecondAcc {
   latencies: number[];
 }
 
+/** The counters of a recorder. */
+interface Counters {
+  offered: number;
+  sent: number;
+  dropped: number;
+  completed: number;
+  ok: number;
+  late: number;
+  lastSentMs: number;
+  lastDoneMs: number;
+}
+
+/** Everything a recorder accumulates. */
+interface RecorderState {
+  sloMs?: number;
+  t: Counters;
+  corrected: LatencyHistogram;
+  uncorrected: LatencyHistogram;
+  lag: LatencyHistogram;
+  /** Corrected latencies since the last live snapshot. */
+  recent: LatencyHistogram;
+  perSecond: SecondAcc[];
+  codes: Record<string, number>;
+  errorKinds: Record<string, number>;
+}
+
+function emptyState(sloMs?: number): RecorderState {
+  return {
+    sloMs,
+    t: {
+      offered: 0,
+      sent: 0,
+      dropped: 0,
+      completed: 0,
+      ok: 0,
+      late: 0,
+      lastSentMs: 0,
+      lastDoneMs: 0,
+    },
+    corrected: createLatencyHistogram(),
+    uncorrected: createLatencyHistogram(),
+    lag: createLatencyHistogram(),
+    recent: createLatencyHistogram(),
+    perSecond: [],
+    codes: {},
+    errorKinds: {},
+  };
+}
+
+/** The accumulator of the second that `ms` falls in (created up to it). */
+function secondAt(perSecond: SecondAcc[], ms: number): SecondAcc {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  while (perSecond.length <= s) {
+    perSecond.push({ offered: 0, sent: 0, dropped: 0, ok: 0, errors: 0, latencies: [] });
+  }
+  return perSecond[s];
+}
+
+function count(map: Record<string, number>, key: string): void {
+  map[key] = (map[key] ?? 0) + 1;
+}
+
+/** Adds one request's outcome to `state`. */
+function recordOutcome(state: RecorderState, r: RequestRecord): void {
+  const { t, perSecond } = state;
+  const second = secondAt(perSecond, r.scheduled);
+  if (r.error === "dropped") {
+    t.dropped++;
+    second.dropped++;
+    return;
+  }
+  if (r.sent !== undefined) {
+    t.sent++;
+    secondAt(perSecond, r.sent).sent++;
+    t.lastSentMs = Math.max(t.lastSentMs, r.sent);
+  }
+  const done = r.done ?? r.dispatched;
+  t.completed++;
+  t.lastDoneMs = Math.max(t.lastDoneMs, done);
+  count(state.codes, String(r.status));
+  const latency = done - r.scheduled;
+  state.corrected.record(latency);
+  state.recent.record(latency);
+  state.uncorrected.record(done - (r.sent ?? r.dispatched));
+  second.latencies.push(latency);
+  if (isOk(r)) {
+    t.ok++;
+    second.ok++;
+    if (state.sloMs !== undefined && latency > state.sloMs) t.late++;
+  } else {
+    second.errors++;
+    count(state.errorKinds, r.error ?? `http_${r.status}`);
+  }
+}
+
+/** The live counters; resets the recent window. */
+function liveSnapshot(state: RecorderState): LiveSnapshot {
+  const { t, recent } = state;
+  const snapshot = {
+    offered: t.offered,
+    sent: t.sent,
+    ok: t.ok,
+    errors: t.completed - t.ok,
+    dropped: t.dropped,
+    outstanding: t.offered - t.completed - t.dropped,
+    recentP95: recent.percentile(95),
+  };
+  recent.reset();
+  return snapshot;
+}
+
+function secondRow(s: SecondAcc, second: number): SecondRow {
+  return {
+    second,
+    offered: s.offered,
+    sent: s.sent,
+    dropped: s.dropped,
+    ok: s.ok,
+    errors: s.errors,
+    p50: exactPercentile(s.latencies, 50),
+    p95: exactPercentile(s.latencies, 95),
+    p99: exactPercentile(s.latencies, 99),
+  };
+}
+
 /** Creates a recorder; `sloMs` (optional) counts ok requests slower than it. */
 export function createRecorder(options: { sloMs?: number } = {}): Recorder {
-  const corrected = createLatencyHistogram();
-  const uncorrected = createLatencyHistogram();
-  const lag = createLatencyHistogram();
-  const recent = createLatencyHistogram();
-  const perSecond: SecondAcc[] = [];
-  const codes: Record<string, number> = {};
-  const errorKinds: Record<string, number> = {};
-  const t = {
-    offered: 0,
-    sent: 0,
-    dropped: 0,
-    completed: 0,
-    ok: 0,
-    late: 0,
-    lastSentMs: 0,
-    lastDoneMs: 0,
-  };
-  const at = (ms: number): SecondAcc => {
-    const s = Math.max(0, Math.floor(ms / 1000));
-    while (perSecond.length <= s) {
-      perSecond.push({ offered: 0, sent: 0, dropped: 0, ok: 0, errors: 0, latencies: [] });
-    }
-    return perSecond[s];
-  };
-  const count = (map: Record<string, number>, key: string) => (map[key] = (map[key] ?? 0) + 1);
-
+  const state = emptyState(options.sloMs);
   return {
     dispatch(_index, scheduledMs, dispatchedMs) {
-      t.offered++;
-      at(scheduledMs).offered++;
-      lag.record(dispatchedMs - scheduledMs);
+      state.t.offered++;
+      secondAt(state.perSecond, scheduledMs).offered++;
+      state.lag.record(dispatchedMs - scheduledMs);
     },
-    record(r) {
-      const second = at(r.scheduled);
-      if (r.error === "dropped") {
-        t.dropped++;
-        second.dropped++;
-        return;
-      }
-      if (r.sent !== undefined) {
-        t.sent++;
-        at(r.sent).sent++;
-        t.lastSentMs = Math.max(t.lastSentMs, r.sent);
-      }
-      const done = r.done ?? r.dispatched;
-      t.completed++;
-      t.lastDoneMs = Math.max(t.lastDoneMs, done);
-      count(codes, String(r.status));
-      const latency = done - r.scheduled;
-      corrected.record(latency);
-      recent.record(latency);
-      uncorrected.record(done - (r.sent ?? r.dispatched));
-      second.latencies.push(latency);
-      if (isOk(r)) {
-        t.ok++;
-        second.ok++;
-        if (options.sloMs !== undefined && latency > options.sloMs) t.late++;
-      } else {
-        second.errors++;
-        count(errorKinds, r.error ?? `http_${r.status}`);
-      }
-    },
-    live() {
-      const snapshot = {
-        offered: t.offered,
-        sent: t.sent,
-        ok: t.ok,
-        errors: t.completed - t.ok,
-        dropped: t.dropped,
-        outstanding: t.offered - t.completed - t.dropped,
-        recentP95: recent.percentile(95),
-      };
-      recent.reset();
-      return snapshot;
-    },
+    record: (r) => recordOutcome(state, r),
+    live: () => liveSnapshot(state),
     totals: () => ({
-      ...t,
-      errors: t.completed - t.ok,
-      codes: { ...codes },
-      errorKinds: { ...errorKinds },
-      corrected,
-      uncorrected,
-      lag,
+      ...state.t,
+      errors: state.t.completed - state.t.ok,
+      codes: { ...state.codes },
+      errorKinds: { ...state.errorKinds },
+      corrected: state.corrected,
+      uncorrected: state.uncorrected,
+      lag: state.lag,
     }),
-    seconds: () =>
-      perSecond.map((s, second) => ({
-        second,
-        offered: s.offered,
-        sent: s.sent,
-        dropped: s.dropped,
-        ok: s.ok,
-        errors: s.errors,
-        p50: exactPercentile(s.latencies, 50),
-        p95: exactPercentile(s.latencies, 95),
-        p99: exactPercentile(s.latencies, 99),
-      })),
+    seconds: () => state.perSecond.map(secondRow),
   };
 }

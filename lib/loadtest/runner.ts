@@ -1,18 +1,9 @@
 /**
- * The open-loop runner: sends each request at its scheduled time, whatever is outstanding.
- *
- * Two limits, both explicit, neither ever delays the schedule silently:
- *
- * - `maxInflight`: requests outstanding (waiting for a connection or on the wire). A request whose
- *   time comes while this many are outstanding is **dropped** and recorded as such (k6's
- *   `dropped_iterations`), never queued behind the others.
- * - `connections`: requests on the wire at once (default: no limit, i.e. `maxInflight`). With a
- *   limit, a due request waits in a client-side FIFO for a free connection, like a wrk2 or JMeter
- *   client with N connections; the wait is measured (sent − scheduled), so the corrected latency
- *   (done − scheduled) includes it and the uncorrected one (done − sent) shows what a
- *   closed-loop tester would report: the coordinated-omission gap.
- *
- * Times in records are milliseconds from the run's start. The clock is injected.
+ * The open-loop runner: sends each request at its scheduled time, whatever is outstanding. Past
+ * `maxInflight` outstanding requests a due one is dropped (never queued); past `connections` on
+ * the wire it waits in a client-side FIFO, and the wait counts in the corrected latency (the two
+ * limits: README.md). Times in records are milliseconds from the run's start; the clock is
+ * injected.
  *
  * @module
  */

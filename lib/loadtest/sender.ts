@@ -1,7 +1,7 @@
 /**
- * The load tester's HTTP sender: one `fetch` per request over Deno's keep-alive pool, with a
- * per-request timeout, the response body drained (so the connection is reused), the `x-replica`
- * header kept, and transport failures named by kind.
+ * The load tester's HTTP sender: each request over the project's keep-alive HTTP/1.1 client or
+ * Deno's fetch, with a per-request timeout, the response body drained (so the connection is
+ * reused), the `x-replica` header kept, and transport failures named by kind.
  *
  * @module
  */

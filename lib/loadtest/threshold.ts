@@ -1,13 +1,7 @@
 /**
- * Pass/fail thresholds on a run (k6 style): `p95<500ms`, `errors<1%`, `lag_p99<=2ms`.
- *
- * Grammar: `METRIC OP VALUE[UNIT]` with OP one of `<`, `<=`, `>`, `>=`. Metrics:
- *
- * - latency (corrected, ms): `p50`, `p90`, `p95`, `p99`, `p99.9` (any `pN`), `min`, `mean`,
- *   `max`; `uncorrected_pN`; schedule lag `lag_pN`, `lag_max`. Units `us`, `ms` (default), `s`.
- * - ratios: `errors` (offered without a 2xx, drops included), `dropped`, `success`,
- *   `slo_violations` (needs an SLO). A `%` value or a fraction (`errors<0.01`).
- * - rate: `throughput` (ok requests per second).
+ * Pass/fail thresholds on a run (k6 style): `METRIC OP VALUE[UNIT]` with OP one of `<`, `<=`,
+ * `>`, `>=`, e.g. `p95<500ms`, `errors<1%`, `lag_p99<=2ms`, `throughput>100`. The metrics and
+ * their units are listed in README.md.
  *
  * @module
  */

@@ -118,6 +118,9 @@ Deno.test("recorder, summary and thresholds", async (t) => {
     assert.match(text, /dropped \(max-inflight\): 1/);
     assert.match(text, /✗ errors<1% \(actual 40.00%\)/);
   });
+});
+
+Deno.test("request lines and millisecond formatting", async (t) => {
   await t.step("CSV lines", () => {
     assert.equal(
       requestLine({ index: 7, scheduled: 1, dispatched: 1, status: 0, error: "dropped" }),
