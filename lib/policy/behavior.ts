@@ -1,23 +1,8 @@
 /**
  * Kubernetes autoscaling/v2 `behavior`: stabilisation windows, scaling-rate policies and the
  * min/max clamp, shared by every policy that normalises like the HPA (`hpa`, `cpa`, `queue`).
- *
- * Mirrors kubernetes pkg/controller/podautoscaler/horizontal.go:
- * - `stabilizeRecommendationWithBehaviors`: the proposal is brought inside
- *   [min of the recommendations in the scale-up window, max of those in the scale-down window],
- *   starting from the current count; a recommendation counts while `at > now - window`.
- * - `calculateScaleUpLimitWithScalingRules` / `calculateScaleDownLimitWithBehaviors`: each policy
- *   limits the change from the replica count at the start of its period
- *   (`current - added + removed` within `periodSeconds`, from `getReplicasChangePerPeriod`);
- *   `Pods` adds/removes `value`, `Percent` multiplies by `1 ± value/100` (ceil up, truncate down);
- *   `selectPolicy` Max takes the largest change, Min the smallest, Disabled forbids the direction.
- * - `convertDesiredReplicasWithBehaviorRate`: the limit never goes past the current count, and
- *   the min/max clamp comes last; on a tie between a rate limit and the bound, the bound is named.
- *
- * A fresh history starts with the current count as a recommendation (`recordInitialRecommendation`).
- * Scale events are kept for the longest policy period of either direction (Kubernetes reuses the
- * slots of events older than the longest period of their own direction; keeping them until no
- * policy can count them is what that intends). Recommendations are kept for the longer window.
+ * Mirrors kubernetes pkg/controller/podautoscaler/horizontal.go; which function does what, and
+ * how long events and recommendations are kept: lib/policy/README.md.
  *
  * @module
  */

@@ -1,11 +1,7 @@
 /**
- * `hpa`: the Kubernetes autoscaling/v2 HorizontalPodAutoscaler for a CPU `Utilization` target.
- *
- * The raw proposal follows kubernetes pkg/controller/podautoscaler/replica_calculator.go
- * (`GetResourceReplicas`, `groupPods`, `removeMetricsForPods`, `calculateRequests`) and
- * metrics/utilization.go (`GetResourceUtilizationRatio`); the controller path follows
- * horizontal.go (`reconcileAutoscaler`, `normalizeDesiredReplicasWithBehaviors`), whose
- * stabilisation and rate limits live in {@link normalize} (behavior.ts).
+ * `hpa`: the Kubernetes autoscaling/v2 HorizontalPodAutoscaler for a CPU `Utilization` target:
+ * the raw proposal of replica_calculator.go (`GetResourceReplicas`), normalised by
+ * {@link normalize} (behavior.ts) as horizontal.go does. Sources: lib/policy/README.md.
  *
  * @module
  */

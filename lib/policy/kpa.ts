@@ -1,24 +1,8 @@
 /**
- * `kpa`: the Knative Pod Autoscaler's concurrency algorithm with panic mode.
- *
- * Follows knative/serving pkg/autoscaler/scaling/autoscaler.go (`Scale`):
- * - observed concurrency averaged over the stable window (60 s) and the panic window (6 s, 10%
- *   of stable); desired stable/panic pod counts are `ceil(average / target)`;
- * - both are kept within [floor(ready / maxScaleDownRate), ceil(ready × maxScaleUpRate)], with
- *   `ready` = max(1, ready pods);
- * - panic starts (or is extended) when desiredPanic / ready ≥ panicThreshold (200%), and ends
- *   once not over the threshold and a full stable window has passed since it was last extended;
- * - while panicking the larger of the two counts is used and the count never goes down
- *   (`maxPanicPods`);
- * - a fresh autoscaler (no state) with more than one ready pod starts in panic mode at the
- *   current count, so a restart does not scale down before there is history.
- * The min/max clamp comes last, as Knative's PodAutoscaler reconciler applies min/max-scale.
- *
- * Averaging: Knative averages 1-second buckets filled by a 1-second scraper, over the part of the
- * window since the first write (`TimedFloat64Buckets.WindowAverage`). A pure policy gets one
- * observation per call, so state keeps the time-stamped samples of the stable window and the
- * averages are the means of the samples with `at > now − window`; with a regular tick that is
- * the same partial-window average.
+ * `kpa`: the Knative Pod Autoscaler's concurrency algorithm with panic mode (knative/serving
+ * autoscaler.go `Scale`): stable (60 s) and panic (6 s) window averages of the concurrency,
+ * rate bounds around the ready count, panic mode at 200% that never scales down, then the
+ * min/max clamp. The mapping to Knative and how the averages are kept: lib/policy/README.md.
  *
  * @module
  */

@@ -1,18 +1,8 @@
 /**
  * `queue`: KEDA-style scaling on the dispatcher's backlog, an External metric with an
- * `AverageValue` target.
- *
- * KEDA hands the metric to an HPA, so the proposal is the HPA's
- * `GetExternalPerPodMetricReplicas` (kubernetes replica_calculator.go): with
- * metric = queueLength + inFlight, usageRatio = metric / (targetPerReplica × currentReplicas),
- * and when |1 − usageRatio| > tolerance the proposal is `ceil(metric / targetPerReplica)`,
- * otherwise the current count. Normalisation is the HPA's (behavior.ts) with the autoscaling/v2
- * defaults, which KEDA inherits unless `advanced.horizontalPodAutoscalerConfig.behavior` is set.
- *
- * Zero replicas: the HPA never sees 0; KEDA itself activates 0 → n when the metric is above
- * zero and deactivates to 0 after `cooldownPeriod` (300 s) without activity. Here, with
- * `minReplicas: 0`, a count of 0 proposes `ceil(metric / target)` directly, and the scale-down
- * stabilisation window (300 s by default) plays the role of the cooldown.
+ * `AverageValue` target: the HPA's `GetExternalPerPodMetricReplicas` proposal on queueLength +
+ * inFlight, normalised like the HPA (behavior.ts). The mapping to KEDA and how zero replicas are
+ * handled: lib/policy/README.md.
  *
  * @module
  */

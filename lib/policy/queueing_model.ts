@@ -1,16 +1,8 @@
 /**
  * M/M/c queueing formulas for the `cpa` policy: Erlang B and C, the waiting-time percentile, the
  * sojourn-time percentile approximation, and the fewest servers that meet a latency target.
- *
- * Conventions: `arrivalRate` λ and `serviceRate` μ (per server) in requests per second, the
- * offered load is a = λ/μ, a server count c is stable when c > a. Erlang B comes from the
- * recurrence B(0) = 1, B(k) = a·B(k−1) / (k + a·B(k−1)), which needs no factorials and stays in
- * [0, 1] for any c (1000+ servers cost 1000 steps); Erlang C = B / (1 − ρ(1 − B)) with ρ = a/c.
- *
- * Waiting time in M/M/c (FCFS): P(W > t) = C(c, a)·exp(−(cμ − λ)t), so its q-quantile is
- * max(0, ln(C / (1 − q)) / (cμ − λ)). Sojourn time is approximated as that quantile plus a
- * service time s: exact when service is deterministic (a batch of inferences takes a near-fixed
- * time) and conservative otherwise, since quantile(W + s) ≤ quantile(W) + max(s).
+ * λ (`arrivalRate`) and μ (`serviceRate`, per server) in requests per second; c servers are
+ * stable when c > λ/μ. The formulas and why the approximation is safe: lib/policy/README.md.
  *
  * @module
  */
