@@ -22,7 +22,7 @@ const ROOT = new URL("../", import.meta.url).pathname;
 const REVIEWED: Record<string, string> = {
   "lib/dispatcher/relay.ts":
     "replica URLs from the pool (flags, admin API, EndpointSlices) + routed path",
-  "lib/http1/client.ts":
+  "lib/http1/connection.ts":
     "through lib/dispatcher/relay.ts: replica URLs from the pool + routed path",
   "lib/dispatcher/health_checks.ts": "replica URLs from the pool",
   "lib/metrics/promql.ts": "--prometheus flag",
@@ -98,6 +98,19 @@ Deno.test("outbound connections: only reviewed files make them", async () => {
   assert.ok(calling.includes("lib/dispatcher/relay.ts"), "the scan finds the dispatcher's relay");
 });
 
+/** Sends `text` on a new connection to `port` and reads the answer until the server closes. */
+async function rawRequest(port: number, text: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(new TextEncoder().encode(text));
+  let answer = "";
+  const buf = new Uint8Array(4096);
+  for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
+    answer += new TextDecoder().decode(buf.subarray(0, n));
+  }
+  conn.close();
+  return answer;
+}
+
 Deno.test({
   name: "dispatcher relay: request data never chooses the upstream host",
   sanitizeResources: false,
@@ -155,19 +168,28 @@ Deno.test({
             `POST /predict HTTP/1.1\r\nHost: ${canaryAddr}\r\n`,
           ]
         ) {
-          const conn = await Deno.connect({ hostname: "127.0.0.1", port: d.port });
-          await conn.write(
-            new TextEncoder().encode(`${head}Content-Length: 3\r\nConnection: close\r\n\r\nimg`),
+          const text = await rawRequest(
+            d.port,
+            `${head}Content-Length: 3\r\nConnection: close\r\n\r\nimg`,
           );
-          let text = "";
-          const buf = new Uint8Array(4096);
-          for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
-            text += new TextDecoder().decode(buf.subarray(0, n));
-          }
-          conn.close();
           assert.match(text, /^HTTP\/1\.1 200/);
           assert.match(text, /x-replica: stub/i);
         }
+      });
+      await t.step("a Host that is not host[:port] is a 400 and chooses no route", async () => {
+        const admin = `127.0.0.1/admin/replicas?url=http://${canaryAddr}&`;
+        for (
+          const head of [
+            `PUT /predict HTTP/1.1\r\nHost: ${admin}\r\nContent-Length: 0\r\n`,
+            `POST /healthz HTTP/1.1\r\nHost: 127.0.0.1/predict?\r\nContent-Length: 3\r\n`,
+          ]
+        ) {
+          const answer = await rawRequest(d.port, `${head}Connection: close\r\n\r\nimg`);
+          assert.match(answer, /^HTTP\/1\.1 400/, answer);
+          assert.match(answer, /Host must be host\[:port\]/);
+        }
+        const { replicas } = await fetch(`${d.url}/admin/replicas`).then((r) => r.json());
+        assert.deepEqual(replicas.map((r: { url: string }) => r.url), [stub.url]);
       });
       await t.step("the canary was never contacted", () => assert.equal(contacted, 0));
     } finally {

@@ -10,7 +10,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Registry } from "prom-client";
-import { accessGuard, probeRoutes } from "../http/mod.ts";
+import { accessGuard, hostCheck, probeRoutes } from "../http/mod.ts";
 import type { Actuator } from "../actuator/mod.ts";
 import {
   buildObservation,
@@ -144,6 +144,7 @@ export interface AutoscalerAppDeps {
 export function createApp(deps: AutoscalerAppDeps): Hono {
   const app = new Hono();
   const now = () => (deps.now ?? Date.now)() / 1000;
+  app.use("*", hostCheck);
   app.route("/", probeRoutes(deps.registry));
   const access = deps.apiAccess;
   if (access) {

@@ -14,10 +14,12 @@ import type { RelayRequest } from "./relay.ts";
 import type { HealthChecker } from "./health_checks.ts";
 import {
   accessGuard,
+  badHostResponse,
   createDeadlineSweep,
   DEADLINE_HEADER,
   errorResponse,
   HttpError,
+  isValidHost,
   probeRoutes,
   readLimited,
   type ReadOptions,
@@ -237,6 +239,8 @@ export function createHandler(deps: DispatcherDeps): { app: Hono; fetch: ServeHa
     return relayRequest(r, c.req.raw, url.pathname + url.search);
   });
   const fetch: ServeHandler = (req, info) => {
+    const host = req.headers.get("host");
+    if (!isValidHost(host)) return badHostResponse(host!);
     const url = req.url;
     const start = url.indexOf("/", url.indexOf(":") + 4);
     if (start > 0) {

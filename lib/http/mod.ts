@@ -23,5 +23,6 @@ export {
 export { DEADLINE_HEADER } from "./deadline.ts";
 export { DeadlineSweep } from "./deadline_sweep.ts";
 export { errorResponse, HttpError } from "./errors.ts";
+export { badHostResponse, hostCheck, isValidHost } from "./host.ts";
 export { accessGuard, type AccessGuardOptions, LOOPBACK, remoteAddress } from "./guards.ts";
 export { probeRoutes } from "./probes.ts";

@@ -12,6 +12,7 @@ import { Batcher, DeadlineExceededError, QueueFullError } from "./batcher.ts";
 import {
   DEADLINE_HEADER,
   errorResponse,
+  hostCheck,
   HttpError,
   probeRoutes,
   readLimited,
@@ -268,6 +269,7 @@ export function createApp(deps: ReplicaDeps): Hono {
     },
   };
   const app = new Hono();
+  app.use("*", hostCheck);
   app.post("/predict", served(deps, (c, started) => predict(h, c, started)));
   app.post("/v2/models/:name/infer", served(deps, (c) => infer(h, c)));
   const ready = () => state.ready && !state.draining;
