@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Http1Call, Http1Client, Http1Error } from "./client.ts";
+import { Http1Call, Http1Client, Http1Error } from "./mod.ts";
 import { ConnectionError, createHttp1Relay, UpstreamTimeoutError } from "../dispatcher/mod.ts";
 
 const enc = new TextEncoder();
@@ -95,6 +95,15 @@ const post = (body = "img") => ({
 const KEEP = ["content-type", "x-replica", "retry-after"];
 
 Deno.test("Http1Client.request", async (t) => {
+  await sendSteps(t);
+  await framingSteps(t);
+  await bodySizeSteps(t);
+  await failureSteps(t);
+  await controlSteps(t);
+});
+
+/** The request goes out as written; the connection is kept for the next. */
+async function sendSteps(t: Deno.TestContext): Promise<void> {
   await t.step("sends the head and body, returns status, kept headers and body", async () => {
     const s = scripted(() => ok('{"a":1}', "x-other: no\r\n"));
     const client = new Http1Client({ keepHeaders: KEEP });
@@ -153,7 +162,10 @@ Deno.test("Http1Client.request", async (t) => {
       await s.stop();
     }
   });
+}
 
+/** Response framing: chunked, read to the close, interim 1xx answers. */
+async function framingSteps(t: Deno.TestContext): Promise<void> {
   await t.step("chunked answers are decoded, trailers skipped, connection reused", async () => {
     const s = scripted(() =>
       "HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ntransfer-encoding: chunked\r\n\r\n" +
@@ -201,7 +213,10 @@ Deno.test("Http1Client.request", async (t) => {
       await s.stop();
     }
   });
+}
 
+/** Large answers, and answers without a body. */
+async function bodySizeSteps(t: Deno.TestContext): Promise<void> {
   await t.step("a large answer arriving in pieces is read whole", async () => {
     const big = "x".repeat(300_000);
     const s = scripted(() => ok(big));
@@ -239,7 +254,10 @@ Deno.test("Http1Client.request", async (t) => {
       await s.stop();
     }
   });
+}
 
+/** Failures: stale connections retried, the rest classified before/after the answer. */
+async function failureSteps(t: Deno.TestContext): Promise<void> {
   await t.step(
     "a stale idle connection is replaced by a fresh one, unseen by the caller",
     async () => {
@@ -312,7 +330,10 @@ Deno.test("Http1Client.request", async (t) => {
       await serving.catch(() => {});
     }
   });
+}
 
+/** Refused connects, aborts, refused heads, idle expiry. */
+async function controlSteps(t: Deno.TestContext): Promise<void> {
   await t.step("connection refused: before the answer", async () => {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = (listener.addr as Deno.NetAddr).port;
@@ -378,7 +399,7 @@ Deno.test("Http1Client.request", async (t) => {
       await s.stop();
     }
   });
-});
+}
 
 Deno.test("createHttp1Relay", async (t) => {
   await t.step("relays and classifies: answer, refused, timeout, broken answer", async () => {
