@@ -128,5 +128,17 @@ Deno.test("replica: Open Inference Protocol", async (t) => {
     }
   });
 
+  await t.step("data nested 10,000 deep is a 400, and the replica keeps serving", async () => {
+    const deep = "[".repeat(10_000) + "0" + "]".repeat(10_000);
+    const body =
+      `{"inputs":[{"name":"data","shape":[1,3,224,224],"datatype":"FP32","data":${deep}}]}`;
+    const res = await fetch(`${v2}/models/resnet18/infer`, { method: "POST", body });
+    const answer = await res.json();
+    assert.equal(res.status, 400, JSON.stringify(answer));
+    assert.equal(answer.error.code, "malformed_request");
+    assert.match(answer.error.message, /nested deeper than 8 levels/);
+    assert.equal((await fetch(`${v2}/health/ready`)).status, 200);
+  });
+
   assert.equal((await replica.stop()).code, 0);
 });

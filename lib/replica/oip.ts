@@ -55,10 +55,45 @@ function bad(message: string): HttpError {
   return new HttpError(400, "malformed_request", message);
 }
 
-function flatten(data: unknown, out: number[]): void {
-  if (Array.isArray(data)) { for (const d of data) flatten(d, out); }
-  else if (typeof data === "number") out.push(data);
-  else throw bad(`tensor data must hold numbers: got ${JSON.stringify(data)?.slice(0, 40)}`);
+/** Deepest nesting of a tensor's JSON data: `[N][3][224][224]` is 4 levels. */
+const MAX_DATA_DEPTH = 8;
+
+function notNumber(value: unknown): HttpError {
+  const shown = JSON.stringify(value)?.slice(0, 40);
+  return bad(`tensor data must hold numbers: got ${shown}`);
+}
+
+/**
+ * Writes the numbers of nested arrays `data`, in order, into `out`; returns how many there
+ * were (counting past `out.length` without writing). Iterative, so any depth is a 400, never a
+ * stack overflow; deeper than {@link MAX_DATA_DEPTH} is refused.
+ */
+export function flattenInto(data: unknown, out: Float32Array): number {
+  if (typeof data === "number") {
+    if (out.length > 0) out[0] = data;
+    return 1;
+  }
+  if (!Array.isArray(data)) throw notNumber(data);
+  const stack: { items: unknown[]; next: number }[] = [{ items: data, next: 0 }];
+  let count = 0;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.next === top.items.length) {
+      stack.pop();
+      continue;
+    }
+    const item = top.items[top.next++];
+    if (typeof item === "number") {
+      if (count < out.length) out[count] = item;
+      count++;
+    } else if (Array.isArray(item)) {
+      if (stack.length >= MAX_DATA_DEPTH) {
+        throw bad(`tensor data is nested deeper than ${MAX_DATA_DEPTH} levels`);
+      }
+      stack.push({ items: item, next: 0 });
+    } else throw notNumber(item);
+  }
+  return count;
 }
 
 function parseHeader(
@@ -122,16 +157,13 @@ export function parseInferRequest(
     const bytes = body.slice(jsonEnd, jsonEnd + expected * 4);
     data = new Float32Array(bytes.buffer, 0, expected);
   } else {
-    const values: number[] = [];
-    flatten(input.data, values);
-    if (values.length !== expected) {
+    data = new Float32Array(expected);
+    const count = flattenInto(input.data, data);
+    if (count !== expected) {
       throw bad(
-        `input data must hold ${expected} values for shape ${
-          JSON.stringify(shape)
-        }: got ${values.length}`,
+        `input data must hold ${expected} values for shape ${JSON.stringify(shape)}: got ${count}`,
       );
     }
-    data = Float32Array.from(values);
   }
   const wantsBinary = (header.outputs ?? []).some((o) => o.parameters?.binary_data === true) ||
     header.parameters?.binary_data_output === true;
