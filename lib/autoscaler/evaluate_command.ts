@@ -6,7 +6,7 @@
  * @module
  */
 import { evaluate, type EvaluateOutput, InputError } from "../policy/mod.ts";
-import { defineCommand } from "../shared/mod.ts";
+import { concatBytes, defineCommand } from "../shared/mod.ts";
 import { EVALUATE_FLAGS } from "./flags.ts";
 
 /** Usage line of the autoscaler script and of `evaluate --help`. */
@@ -69,6 +69,21 @@ export async function evaluateText(
   return output;
 }
 
+/** Largest evaluate input on stdin: a decision's observation is a few KB, a pod list a few MB. */
+export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
+
+/** Reads `stream` as UTF-8 text, refusing more than `limit` bytes. */
+export async function readText(stream: ReadableStream<Uint8Array>, limit: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    total += chunk.length;
+    if (total > limit) throw new InputError(`input is over ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return new TextDecoder().decode(concatBytes(chunks));
+}
+
 /** `autoscaler evaluate`: stdin → one JSON line on stdout; bad input exits 2 with one line. */
 export const EVALUATE_COMMAND = defineCommand({
   name: "autoscaler evaluate",
@@ -77,7 +92,7 @@ export const EVALUATE_COMMAND = defineCommand({
   envPrefix: "AUTOSCALER",
   async run(options) {
     try {
-      const text = await new Response(Deno.stdin.readable).text();
+      const text = await readText(Deno.stdin.readable, MAX_INPUT_BYTES);
       console.log(JSON.stringify(await evaluateText(text, { stateFile: options.stateFile })));
       return 0;
     } catch (e) {
