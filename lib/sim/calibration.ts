@@ -2,28 +2,8 @@
  * The replica's service-time model: how long a batch of `b` images takes, what a busy replica
  * costs in CPU, and how long a new pod takes to become ready. `deno task compare calibrate`
  * writes a {@link Calibration} as JSON (measured on this machine); {@link parseCalibration} reads
- * one back, filling absent fields from {@link K8S_CALIBRATION}.
- *
- * File format (JSON; every field but `batches` optional):
- * ```jsonc
- * {
- *   "name": "k8s-1cpu",
- *   "source": "how it was measured",
- *   "serviceDistribution": "lognormal",   // lognormal | exponential | deterministic
- *   "batches": [                          // one entry per measured batch size
- *     {"size": 1, "meanSeconds": 0.0425, "stdSeconds": 0.004},
- *     {"size": 8, "p50Seconds": 0.198, "p95Seconds": 0.232}   // or percentiles (lognormal fit)
- *   ],
- *   "requestOverheadSeconds": 0.002,      // per request, outside the batch (network hops)
- *   "threads": 1, "idleCpuMilli": 5, "cpuRequestMilli": 1000, "cpuLimitMilli": 1000,
- *   "requestCpuSeconds": 0.005,           // CPU per request outside its batch (HTTP, decode)
- *   "startup": {"distribution": "lognormal", "medianSeconds": 20, "sigma": 0.3, "minSeconds": 5},
- *   "host": {"cores": 2, "startupCores": 1.1, "backgroundCores": 0},  // replicas share one machine
- *   "throughputByThreads": [{"threads": 2, "imagesPerSecond": 80}]   // informational
- * }
- * ```
- * Batch sizes not listed are interpolated linearly between the listed ones (and extrapolated
- * from the last two), in mean and standard deviation.
+ * one back, filling absent fields from {@link K8S_CALIBRATION}. Batch sizes not listed are
+ * interpolated linearly (extrapolated from the last two). The file format: lib/sim/README.md.
  *
  * @module
  */

@@ -1,19 +1,9 @@
 /**
  * The capacity model shared by the oracle: the highest steady arrival rate per replica at which
- * `n` replicas keep the SLO (at most `1 − quantile` of requests late, failed or rejected, i.e.
- * p95 ≤ SLO by default), measured with the simulator itself — the same dispatcher, batching and
- * service-time model the policies run against — at a fixed replica count, by bisection on the
- * rate. Per-replica capacity can grow with `n` (a shared queue pools better), so it is measured
- * on a grid of counts and interpolated linearly in log n; past the grid it is held at the last
- * point.
- *
- * Trials are long (≥ 300 s measured after a 60 s warm-up) because near saturation the batching
- * replicas are metastable: with the per-replica in-flight cap equal to the largest batch (8 and
- * 8, the live defaults), a replica that finishes a batch of b immediately starts one of the 8 − b
- * requests that waited, so batch sizes lock into b, 8 − b and each pays the fixed per-batch cost
- * (k8s default: 8 / 0.22 s = 36.4 req/s instead of 8 / 0.2 s = 40). Many replicas can stay in
- * full batches for minutes before falling into that mode, so short trials (and grids past 64)
- * overstate what a cluster sustains.
+ * `n` replicas keep the SLO, measured with the simulator itself at a fixed replica count by
+ * bisection on the rate, on a grid of counts interpolated linearly in log n (held past the grid).
+ * Trials are long (≥ 300 s after a 60 s warm-up) because batching replicas near saturation are
+ * metastable: why, in lib/sim/README.md.
  *
  * @module
  */

@@ -1,22 +1,10 @@
 /**
  * The simulated request path and pods: the dispatcher's central bounded FIFO, least-outstanding
- * choice among ready replicas below the per-replica in-flight cap, each replica's dynamic batcher
- * (one batch at a time; a batch starts when `maxBatch` requests wait or the oldest has waited
- * `batchDelay`; requests arriving during a batch form the next one), and pods that start
- * (startup delay), serve, drain (no new work, leave when idle) and go.
- *
- * Semantics follow lib/dispatcher/scheduler.ts and lib/replica/batcher.ts: a request goes to a replica at once when
- * the queue is empty and one has room, else waits; a full queue rejects (429); a request whose
- * deadline passes while queued, or before its batch starts, fails (504) without compute; an
- * answer later than the deadline counts as failed (the dispatcher answered 504). The dispatcher's
- * slot is held until the replica finishes the request. Requests are pooled records (typed
- * arrays), events are per batch, so the cost per request is a few array operations.
- *
- * With a shared host (`calibration.host`: replicas on one machine) a batch's service time is
- * stretched by the machine's CPU oversubscription at its start (see `SharedHost`): the running
- * batches, the starting pods and the background. The CPU metric counts a stretched batch's whole
- * time, though a process waiting for a core uses none: an over-estimate while the host is
- * oversubscribed.
+ * choice among ready replicas below the per-replica in-flight cap, each replica's dynamic batcher,
+ * and pods that start, serve, drain and go; on a shared host a batch is stretched by the
+ * machine's CPU oversubscription. Semantics follow lib/dispatcher/scheduler.ts and
+ * lib/replica/batcher.ts (details: lib/sim/README.md). Requests are pooled records in typed arrays
+ * and events are per batch, so a request costs a few array operations.
  *
  * @module
  */

@@ -1,13 +1,8 @@
 /**
  * The autoscaler inside the simulator: the policy modules' own `decide` functions (the code the
- * live autoscaler runs), called directly with a spec resolved once by `resolveSpec` (validation
- * per tick would cost more than the decision).
- *
- * The simulator gives every policy the run's replica bounds. `cpa` is also told the replica's
- * capacity from the calibration, as an operator would configure it from the inference bench:
- * `serviceRatePerReplica` = saturation rate (full batches back to back) and
- * `serviceTimeSeconds` = a full batch's mean service time, and the metrics pipeline's rate
- * window (`rateWindowSeconds`, which cpa deconvolves). A spec passed in wins over all three.
+ * live autoscaler runs), called directly with a spec resolved once by `resolveSpec`. Every
+ * policy gets the run's replica bounds; `cpa` also the replica's capacity from the calibration
+ * and the pipeline's rate window, unless the spec passed in sets them (lib/sim/README.md).
  *
  * @module
  */

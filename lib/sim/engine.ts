@@ -1,20 +1,13 @@
 /**
- * `runSimulation`: one discrete-event run on a virtual clock (seconds from 0).
- *
- * Arrivals come second by second from the workload's own generator (`arrivalsInSecond` with a
- * generator seeded by `seed`, the same schedule the load tester sends for that seed), merged with
- * the event heap: batch completions and batch-delay timers, pod readiness, scrapes (every scrape
- * interval from 0), autoscaler ticks (every sync period from the sync offset) and actuations
- * (after the actuation delay). Events at the same time run in the order they were scheduled, and
- * before an arrival at that time. Service and startup times come from their own generators
- * (seeds derived from `seed`), so policies compared on one seed see the same arrivals.
- *
- * The run stops at the end of the workload; requests still queued or at replicas are reported as
- * in flight, so arrivals = served + failed + rejected + in flight.
+ * `runSimulation`: one discrete-event run on a virtual clock (seconds from 0). Arrivals come
+ * second by second from the workload's seeded generator, merged with the event heap (batches,
+ * readiness, scrapes, ticks, actuations); events at one time run in the order scheduled, before
+ * an arrival at that time. Requests left at the end are in flight, so arrivals = served + failed
+ * + rejected + in flight. The order of events and the seeds: lib/sim/README.md.
  *
  * @module
  */
-import { createRng } from "../shared/mod.ts";
+import { createRng, type Rng } from "../shared/mod.ts";
 import { arrivalsInSecond } from "../workload/mod.ts";
 import { createServiceSampler, createStartupSampler } from "./calibration.ts";
 import { SimCluster } from "./cluster.ts";
@@ -72,99 +65,148 @@ export interface MeasuredWindow {
   scalingActions: number;
 }
 
+/**
+ * One run's state: the event heap, the cluster, the metrics pipeline, the controller and the
+ * counters. The handlers below are module functions over it (no closures on the hot path).
+ */
+class RunState {
+  /** Seconds of workload. */
+  readonly seconds: number;
+  /** Arrival offsets within each second. */
+  readonly arrivalRng: Rng;
+  /** Batch completions, timers, readiness, scrapes, ticks and actuations. */
+  readonly heap = new EventHeap(1024);
+  /** Per-second series and request counts. */
+  readonly rec: Recorder;
+  /** The pods and the dispatcher. */
+  readonly cluster: SimCluster;
+  /** Scrapes and the observation a tick reads. */
+  readonly pipeline: MetricsPipeline;
+  /** The autoscaler, when a policy runs. */
+  readonly policy: PolicyController | null;
+  /** The pods per second, when a schedule runs. */
+  readonly schedule: Extract<ResolvedConfig["controller"], { kind: "schedule" }> | null;
+  /** The replica target. */
+  target: number;
+  /** Decisions (or schedule steps) that changed the target. */
+  actions = 0;
+  /** Events processed, arrivals included. */
+  events = 0;
+  /** Scrapes so far. */
+  scrapes = 0;
+  /** Ticks so far. */
+  ticks = 0;
+  /** Decisions per reason token. */
+  readonly reasons: Record<string, number> = {};
+  /** Pod-seconds paid before the measured window. */
+  costBefore = 0;
+  /** Actions before the measured window. */
+  actionsBefore = 0;
+
+  constructor(readonly cfg: ResolvedConfig) {
+    this.seconds = cfg.counts.length;
+    this.arrivalRng = createRng(cfg.seed);
+    const serviceRng = createRng((cfg.serviceSeed ^ 0x5bd1e995) >>> 0);
+    const startupRng = createRng((cfg.serviceSeed ^ 0x27d4eb2f) >>> 0);
+    this.rec = new Recorder(this.seconds, {
+      slo: cfg.sloSeconds,
+      timeout: cfg.dispatcher.timeoutSeconds,
+      keepSeries: cfg.recordSeries,
+      measureFrom: cfg.measureFromSecond,
+    });
+    this.cluster = new SimCluster(
+      cfg,
+      this.heap,
+      this.rec,
+      createServiceSampler(cfg.calibration, cfg.dispatcher.maxBatch, serviceRng),
+      createStartupSampler(cfg.calibration.startup, startupRng),
+    );
+    this.pipeline = new MetricsPipeline(cfg, this.cluster, this.rec);
+    this.policy = makePolicy(cfg);
+    this.schedule = cfg.controller.kind === "schedule" ? cfg.controller : null;
+    this.target = cfg.initialReplicas;
+  }
+}
+
 /** Runs one simulation. Throws a RangeError on a bad config. */
 export function runSimulation(config: SimConfig): SimResult {
-  const cfg = resolveConfig(config);
-  const seconds = cfg.counts.length;
-  const d = cfg.dispatcher, m = cfg.metrics;
-  const arrivalRng = createRng(cfg.seed);
-  const serviceRng = createRng((cfg.serviceSeed ^ 0x5bd1e995) >>> 0);
-  const startupRng = createRng((cfg.serviceSeed ^ 0x27d4eb2f) >>> 0);
-  const heap = new EventHeap(1024);
-  const rec = new Recorder(seconds, {
-    slo: cfg.sloSeconds,
-    timeout: d.timeoutSeconds,
-    keepSeries: cfg.recordSeries,
-    measureFrom: cfg.measureFromSecond,
-  });
-  const cluster = new SimCluster(
-    cfg,
-    heap,
-    rec,
-    createServiceSampler(cfg.calibration, d.maxBatch, serviceRng),
-    createStartupSampler(cfg.calibration.startup, startupRng),
-  );
-  const pipeline = new MetricsPipeline(cfg, cluster, rec);
-  const policy = makePolicy(cfg);
-  const control = cfg.controller;
-  const schedule = control.kind === "schedule" ? control : null;
-  let target = cfg.initialReplicas;
-  let actions = 0, events = 0, scrapes = 0, ticks = 0;
-  const reasons: Record<string, number> = {};
-  cluster.addReady(cfg.initialReplicas, 0);
-  heap.push(0, EV_SCRAPE);
-  if (policy) heap.push(m.syncOffsetSeconds, EV_TICK);
+  const r = new RunState(resolveConfig(config));
+  r.cluster.addReady(r.cfg.initialReplicas, 0);
+  r.heap.push(0, EV_SCRAPE);
+  if (r.policy) r.heap.push(r.cfg.metrics.syncOffsetSeconds, EV_TICK);
+  for (let k = 0; k < r.seconds; k++) simulateSecond(r, k);
+  return result(r);
+}
 
-  const run = (limit: number, inclusive: boolean) => {
-    for (;;) {
-      const next = heap.peekTime();
-      if (inclusive ? next > limit : next >= limit) return;
-      heap.pop();
-      events++;
-      const now = heap.time, kind = heap.kind;
-      if (kind < EV_SCRAPE) cluster.handle(kind, heap.a, heap.b, now);
-      else if (kind === EV_SCRAPE) {
-        pipeline.scrape(now);
-        heap.push(++scrapes * m.scrapeIntervalSeconds, EV_SCRAPE);
-      } else if (kind === EV_TICK) {
-        const decision = policy!.tick(pipeline.observation(now, target));
-        reasons[decision.reason] = (reasons[decision.reason] ?? 0) + 1;
-        if (decision.desired !== target) {
-          actions++;
-          target = decision.desired;
-          heap.push(now + m.actuationDelaySeconds, EV_ACTUATE, target);
-        }
-        heap.push(m.syncOffsetSeconds + ++ticks * m.syncPeriodSeconds, EV_TICK);
-      } else if (kind === EV_ACTUATE) cluster.scaleTo(heap.a, now);
-    }
-  };
-
-  let costBefore = 0, actionsBefore = 0;
-  for (let k = 0; k < seconds; k++) {
-    if (k === cfg.measureFromSecond) {
-      run(k, false);
-      costBefore = cluster.cost(k).podSeconds;
-      actionsBefore = actions;
-    }
-    if (schedule) {
-      const want = schedule.pods[k];
-      if (want !== target) actions++;
-      target = want;
-      run(k, true);
-      cluster.scaleTo(target, k, schedule.startupSeconds);
-    }
-    const count = cfg.counts[k];
-    if (count > 0) {
-      const offsets = arrivalsInSecond(count, cfg.arrivalMode, arrivalRng);
-      for (let i = 0; i < count; i++) {
-        const t = k + offsets[i];
-        if (heap.peekTime() <= t) run(t, true);
-        cluster.arrive(t);
-        events++;
-      }
-    }
-    run(k + 1, false);
-    rec.endSecond({
-      ready: cluster.ready,
-      total: cluster.pods,
-      desired: target,
-      queue: cluster.queueLength(k + 1),
-    });
+/** Processes the events due before `limit` (at `limit` too when `inclusive`). */
+function runEvents(r: RunState, limit: number, inclusive: boolean): void {
+  const heap = r.heap, m = r.cfg.metrics;
+  for (;;) {
+    const next = heap.peekTime();
+    if (inclusive ? next > limit : next >= limit) return;
+    heap.pop();
+    r.events++;
+    const now = heap.time, kind = heap.kind;
+    if (kind < EV_SCRAPE) r.cluster.handle(kind, heap.a, heap.b, now);
+    else if (kind === EV_SCRAPE) {
+      r.pipeline.scrape(now);
+      heap.push(++r.scrapes * m.scrapeIntervalSeconds, EV_SCRAPE);
+    } else if (kind === EV_TICK) tick(r, now);
+    else if (kind === EV_ACTUATE) r.cluster.scaleTo(heap.a, now);
   }
+}
 
+/** An autoscaler tick: the decision, its actuation after the delay, and the next tick. */
+function tick(r: RunState, now: number): void {
+  const m = r.cfg.metrics;
+  const decision = r.policy!.tick(r.pipeline.observation(now, r.target));
+  r.reasons[decision.reason] = (r.reasons[decision.reason] ?? 0) + 1;
+  if (decision.desired !== r.target) {
+    r.actions++;
+    r.target = decision.desired;
+    r.heap.push(now + m.actuationDelaySeconds, EV_ACTUATE, r.target);
+  }
+  r.heap.push(m.syncOffsetSeconds + ++r.ticks * m.syncPeriodSeconds, EV_TICK);
+}
+
+/** Second `k`: the measured window's start, the schedule's step, the arrivals, the series. */
+function simulateSecond(r: RunState, k: number): void {
+  const { cfg, cluster, heap } = r;
+  if (k === cfg.measureFromSecond) {
+    runEvents(r, k, false);
+    r.costBefore = cluster.cost(k).podSeconds;
+    r.actionsBefore = r.actions;
+  }
+  if (r.schedule) {
+    const want = r.schedule.pods[k];
+    if (want !== r.target) r.actions++;
+    r.target = want;
+    runEvents(r, k, true);
+    cluster.scaleTo(r.target, k, r.schedule.startupSeconds);
+  }
+  const count = cfg.counts[k];
+  if (count > 0) {
+    const offsets = arrivalsInSecond(count, cfg.arrivalMode, r.arrivalRng);
+    for (let i = 0; i < count; i++) {
+      const t = k + offsets[i];
+      if (heap.peekTime() <= t) runEvents(r, t, true);
+      cluster.arrive(t);
+      r.events++;
+    }
+  }
+  runEvents(r, k + 1, false);
+  r.rec.endSecond({
+    ready: cluster.ready,
+    total: cluster.pods,
+    desired: r.target,
+    queue: cluster.queueLength(k + 1),
+  });
+}
+
+/** The outcome, at the end of the workload. */
+function result(r: RunState): SimResult {
+  const { cluster, rec, seconds } = r;
   const cost = cluster.cost(seconds);
-  const q = rec.windowLatency.quantiles([0.5, 0.95, 0.99], []);
-  const served = rec.window.served;
   return {
     seconds,
     totals: { ...rec.totals },
@@ -172,24 +214,32 @@ export function runSimulation(config: SimConfig): SimResult {
     replicaSeconds: cost.podSeconds,
     readyReplicaSeconds: cost.readySeconds,
     meanWaitSeconds: rec.waitCount > 0 ? rec.waitSum / rec.waitCount : NaN,
-    scalingActions: actions,
-    reasons,
+    scalingActions: r.actions,
+    reasons: r.reasons,
     series: rec.series,
-    events,
-    ...(policy ? { spec: policy.spec } : {}),
-    measured: {
-      fromSecond: cfg.measureFromSecond,
-      seconds: seconds - cfg.measureFromSecond,
-      totals: { ...rec.window },
-      latency: {
-        p50: q[0],
-        p95: q[1],
-        p99: q[2],
-        mean: served > 0 ? rec.windowLatencySum / served : NaN,
-      },
-      replicaSeconds: cost.podSeconds - costBefore,
-      scalingActions: actions - actionsBefore,
+    events: r.events,
+    ...(r.policy ? { spec: r.policy.spec } : {}),
+    measured: measuredWindow(r, cost.podSeconds),
+  };
+}
+
+/** The measured part of the run, given the pod-seconds paid by its end. */
+function measuredWindow(r: RunState, podSeconds: number): MeasuredWindow {
+  const { cfg, rec } = r;
+  const q = rec.windowLatency.quantiles([0.5, 0.95, 0.99], []);
+  const served = rec.window.served;
+  return {
+    fromSecond: cfg.measureFromSecond,
+    seconds: r.seconds - cfg.measureFromSecond,
+    totals: { ...rec.window },
+    latency: {
+      p50: q[0],
+      p95: q[1],
+      p99: q[2],
+      mean: served > 0 ? rec.windowLatencySum / served : NaN,
     },
+    replicaSeconds: podSeconds - r.costBefore,
+    scalingActions: r.actions - r.actionsBefore,
   };
 }
 

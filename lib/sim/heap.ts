@@ -1,11 +1,8 @@
 /**
- * The simulator's event queue: a binary min-heap of events ordered by (time, sequence), stored as
- * parallel typed arrays (no object per event). Events at the same time come out in the order they
- * were pushed, so a run is deterministic.
- *
- * An event is an integer `kind` with two integer arguments (`a`, `b`: typically a replica slot
- * and its incarnation). {@link EventHeap.pop} copies the earliest event into the public fields
- * `time`, `kind`, `a`, `b`.
+ * The simulator's event queue: a binary min-heap of events ordered by (time, sequence), so
+ * events at one time come out in the order pushed, stored as parallel typed arrays (no object per
+ * event). An event is an integer `kind` with two integer arguments (`a`, `b`);
+ * {@link EventHeap.pop} copies the earliest into the public fields `time`, `kind`, `a`, `b`.
  *
  * @module
  */

@@ -1,12 +1,8 @@
 /**
- * Latency histograms of the simulator.
- *
- * - {@link histogramQuantile}: Prometheus's `histogram_quantile` over cumulative bucket counts
- *   (what the live autoscaler computes from `rate(..._bucket[1m])`), with the same linear
- *   interpolation inside the bucket and the same edge cases.
- * - {@link bucketIndex}: which Prometheus bucket (`le`) an observation falls in.
- * - {@link LogHistogram}: a fine log-spaced histogram (2% wide bins) for the simulator's own
- *   percentiles (per second and per run) without keeping every latency.
+ * Latency histograms of the simulator: {@link histogramQuantile} (Prometheus's
+ * `histogram_quantile`, same interpolation and edge cases), {@link bucketIndex} (an observation's
+ * Prometheus bucket) and {@link LogHistogram} (2% wide log-spaced bins for the simulator's own
+ * percentiles without keeping every latency).
  *
  * @module
  */

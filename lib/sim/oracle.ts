@@ -1,20 +1,8 @@
 /**
  * The oracle: the offline optimum that knows the future load, as the cost floor of a scenario.
- *
- * 1. **Need**: for every second, the fewest ready replicas whose capacity (capacity.ts: the
- *    highest steady rate per replica that keeps the SLO, measured with the same simulator) covers
- *    the load — the requests per second averaged over a centred window of `smoothingSeconds`
- *    (default 5; capacity is a steady-state figure) — within [minReplicas, maxReplicas].
- * 2. **Plan**: a replica costs from creation, and takes `startupSeconds` to become ready, so a
- *    replica needed again within `startupSeconds` is kept rather than stopped and restarted (a
- *    restart would cost at least as much). Per replica layer k (the k-th replica, needed while
- *    need ≥ k) every gap of at most `startupSeconds` is filled: ready(t) is the largest
- *    min(need(s₁), need(s₂)) over s₁ ≤ t ≤ s₂ with s₂ − s₁ ≤ startupSeconds. Each layer that comes
- *    up is created `startupSeconds` earlier, so the pods alive at second t are
- *    max(ready(t … t + startupSeconds)).
- * 3. **Cost**: the plan's replica-seconds are Σ pods(t), what the simulator charges a run (pods
- *    from creation until gone). The plan can be simulated (a `schedule` controller with startups of
- *    exactly `startupSeconds`) to show the oracle's own violations.
+ * Need (the fewest ready replicas whose capacity covers the smoothed load each second), plan
+ * (gaps shorter than a startup kept, each replica created a startup earlier) and cost (Σ pods,
+ * as a run is charged). The three steps in full: lib/sim/README.md.
  *
  * @module
  */

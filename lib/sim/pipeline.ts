@@ -1,20 +1,9 @@
 /**
- * The simulated metrics pipeline: what a policy sees. Every scrape interval (Prometheus, and
- * metrics-server at the same resolution) it snapshots the counters and gauges; at a tick the
- * autoscaler builds its {@link Observation} from the latest snapshot:
- *
- * - `arrivalRatePerSecond` / `throughputPerSecond`: `rate()` over the rate window, the counter's
- *   increase between the snapshots one window apart divided by the time between them (the
- *   oldest snapshot when the run is younger than the window; absent before two scrapes).
- * - `p95LatencySeconds`: `histogram_quantile(0.95, rate(bucket[window]))` over the dispatcher's
- *   latency histogram (`LATENCY_BUCKETS`; served and failed requests, not 429s), interpolated in
- *   the bucket like Prometheus; absent when nothing completed in the window.
- * - `queueLength`, `inFlight`: the dispatcher queue and the requests at replicas at the scrape.
- * - `pods`: every pod with its CPU as metrics-server reports it: CPU seconds (threads × busy
- *   seconds + the per-request CPU, see `SimCluster.cpuSeconds`) over the CPU window (shorter for
- *   a pod younger than the window) × 1000 + idle, capped at the limit,
- *   in whole millicores; no metric before a pod's first scrape. Starting pods are Running and not
- *   Ready (their readiness transition is their creation), draining pods are terminating.
+ * The simulated metrics pipeline: what a policy sees. Every scrape interval it snapshots the
+ * counters and gauges; at a tick the autoscaler builds its {@link Observation} from the latest
+ * snapshot: rates over the rate window, the p95 by `histogram_quantile`, queue and in-flight
+ * gauges, and each pod's CPU as metrics-server reports it. Each field's definition:
+ * lib/sim/README.md.
  *
  * @module
  */

@@ -1,13 +1,8 @@
 /**
  * The simulated replicas as a table of typed arrays indexed by slot (a slot is reused after its
  * pod is gone; `gen` tells incarnations apart so stale events are ignored), plus the
- * least-outstanding choice among ready replicas with room.
- *
- * Least-outstanding is `lib/dispatcher/balancer.ts`'s `leastOutstanding` kept incrementally: ready replicas
- * below the per-replica cap sit in one bucket per outstanding count, and {@link ReplicaTable.pick}
- * takes a member of the lowest non-empty bucket, rotating among ties as the dispatcher's rotating
- * start does. The pure function scans every candidate (O(replicas) per request), which at 1,000
- * replicas would cost ~1,000× more per request than this O(cap) choice.
+ * least-outstanding choice among ready replicas with room, kept incrementally in one bucket per
+ * outstanding count: O(cap) per request instead of the pure function's O(replicas).
  *
  * @module
  */

@@ -1,30 +1,9 @@
 /**
- * Named simulation scenarios at cluster scale. Every scenario is a rate curve (requests per
- * second, per second of the run) built with the workload modules, then turned into whole
- * requests per second by `countsFromRates`; `scale` multiplies every rate (default 1).
- *
- * | name | at scale 1 | length |
- * | --- | --- | --- |
- * | step | 1,000 req/s, 3,000 from 900 s, back to 1,000 at 2,700 s | 3,600 s |
- * | spike | 1,500 req/s with a 120 s spike to 4,500 at 1,800 s | 3,600 s |
- * | diurnal | a day compressed 12× into 2 h: sine between 500 and 3,500 req/s (trough first) | 7,200 s |
- * | ramp | 500 → 4,500 req/s linearly | 3,600 s |
- * | azure-code | Azure LLM code trace (1 h, per-request timestamps), 30 s average, mean 1,500 req/s | 3,436 s |
- * | azure-conv | Azure LLM conversation trace, 30 s average, mean 2,000 req/s | 3,502 s |
- * | nab-elb | NAB AWS ELB requests (5 min counts): first 2 days compressed 24× (5 min → 12.5 s), mean 1,500 req/s | 7,200 s |
- * | nab-twitter | NAB Twitter AMZN volume (5 min counts): first 2 days compressed 24×, mean 1,500 req/s | 7,200 s |
- *
- * Every scenario starts with a warm-up (default 300 s) at the mean rate of its first minute, which
- * reports leave out (`measureFromSecond`): policies then start with full metric windows and a
- * settled replica count, as a cluster that was already serving, instead of blind for the first
- * rate window while only the oracle knows what comes. Seconds in the table are after the warm-up.
- *
- * Traces are replayed as a rate envelope: a trace's own arrivals are a few per second, so its
- * per-second counts are averaged (30 s for the Azure traces, one compressed interval for NAB)
- * before scaling, and arrivals are drawn Poisson around that rate — many independent users with
- * the trace's shape, instead of each of its requests multiplied into a burst. At scale 1 the
- * synthetic peaks need ~85–125 replicas at the capacity model's ~36 req/s per replica, and a
- * policy that keeps replicas half idle uses several hundred; `maxReplicas` is 1,000.
+ * Named simulation scenarios at cluster scale (step, spike, diurnal, ramp, and four traces): a
+ * rate curve per second built with the workload modules, turned into whole requests per second by
+ * `countsFromRates`; `scale` multiplies every rate (default 1). Each starts with a warm-up
+ * (default 300 s) that reports leave out; traces are replayed as a rate envelope. The table of
+ * scenarios and the reasons: lib/sim/README.md.
  *
  * @module
  */

@@ -1,11 +1,8 @@
 /**
  * One scenario, every policy: the oracle's plan (and, optionally, its simulated run), each policy
  * at its default setting, and each policy over its main knob, with the frontiers and the goal
- * checks. This is what `compare.ts` in simulation mode calls per scenario.
- *
- * Every run of a study uses the same seed (the same arrivals) and starts with the oracle's pods
- * at second 0 ready; the scenario's warm-up is simulated and left out of every figure (the
- * oracle's replica-seconds included), and load steps are detected after it for traces.
+ * checks. This is what `compare.ts` in simulation mode calls per scenario. Every run uses the
+ * same seed and starts from the oracle's pods; the warm-up is left out of every figure.
  *
  * @module
  */
@@ -82,11 +79,29 @@ export interface StudyResult {
 
 const ALL: PolicyName[] = ["hpa", "cpa-seed", "cpa", "kpa", "queue"];
 
-/** Runs the oracle, the default policies and the sweeps on `scenario`. */
-export function runStudy(scenario: Scenario, options: StudyOptions): StudyResult {
-  const seed = options.seed ?? 1;
-  const base = options.base ?? {};
-  const calibration = base.calibration ?? K8S_CALIBRATION;
+/** What every run of a study shares: the workload, the seed, the start and the measured part. */
+interface StudySetup {
+  /** The scenario. */
+  scenario: Scenario;
+  /** The study's options. */
+  options: StudyOptions;
+  /** Seed of every run. */
+  seed: number;
+  /** The oracle's plan. */
+  oracle: OraclePlan;
+  /** Mean pod startup, seconds. */
+  startup: number;
+  /** First measured second (after the warm-up). */
+  from: number;
+  /** Load steps recovery is timed from. */
+  steps: number[];
+  /** The oracle's replica-seconds over the measured seconds. */
+  oracleReplicaSeconds: number;
+}
+
+/** The oracle's plan, the measured part and the load steps of `scenario`. */
+function studySetup(scenario: Scenario, options: StudyOptions): StudySetup {
+  const calibration = options.base?.calibration ?? K8S_CALIBRATION;
   const startup = startupMeanSeconds(calibration.startup);
   const need = oracleNeed(scenario.rates, options.capacity, { maxReplicas: scenario.maxReplicas });
   const oracle = oraclePlan(need, startup);
@@ -96,40 +111,39 @@ export function runStudy(scenario: Scenario, options: StudyOptions): StudyResult
     : detectSteps(scenario.rates).filter((s) => s >= from);
   let oracleReplicaSeconds = 0;
   for (let k = from; k < oracle.pods.length; k++) oracleReplicaSeconds += oracle.pods[k];
-  const initialReplicas = oracle.pods[0];
-  const run = (
-    controller: SimConfig["controller"],
-    label: string,
-    policy: string,
-    value: number,
-  ) => {
-    const result = runSimulation({
-      ...base,
-      counts: scenario.counts,
-      seed,
-      controller,
-      initialReplicas,
-      maxReplicas: scenario.maxReplicas,
-      measureFromSecond: from,
-    });
-    const summary = summarize(result, { steps, oracleReplicaSeconds });
-    options.onRun?.(label, summary, result);
-    return { policy, value, ...summary };
-  };
+  const seed = options.seed ?? 1;
+  return { scenario, options, seed, oracle, startup, from, steps, oracleReplicaSeconds };
+}
 
-  const oracleRun = options.simulateOracle === false ? null : run(
-    { kind: "schedule", pods: oracle.pods, startupSeconds: startup },
-    "oracle",
-    "oracle",
-    NaN,
-  );
-  const spec = (p: PolicyName, extra: Record<string, unknown> = {}) => ({
-    ...options.specs?.[p],
-    ...extra,
+/** One run of the study, from the oracle's pods at second 0; its row. */
+function studyRun(
+  setup: StudySetup,
+  controller: SimConfig["controller"],
+  row: { label: string; policy: string; value: number },
+): StudyRow {
+  const { scenario, options, steps, oracleReplicaSeconds } = setup;
+  const result = runSimulation({
+    ...options.base,
+    counts: scenario.counts,
+    seed: setup.seed,
+    controller,
+    initialReplicas: setup.oracle.pods[0],
+    maxReplicas: scenario.maxReplicas,
+    measureFromSecond: setup.from,
   });
-  const defaults = (options.policies ?? ALL).map((p) =>
-    run({ kind: "policy", policy: p, spec: spec(p) }, `${p} default`, p, NaN)
-  );
+  const summary = summarize(result, { steps, oracleReplicaSeconds });
+  options.onRun?.(row.label, summary, result);
+  return { policy: row.policy, value: row.value, ...summary };
+}
+
+/** A policy's spec: the study's extra fields for it, then `extra`. */
+function policySpec(options: StudyOptions, p: PolicyName, extra: Record<string, unknown> = {}) {
+  return { ...options.specs?.[p], ...extra };
+}
+
+/** Every policy to sweep over each value of its knob. */
+function sweepRuns(setup: StudySetup): StudyRow[] {
+  const options = setup.options;
   const sweep: StudyRow[] = [];
   for (const p of options.sweep ?? options.policies ?? ALL) {
     const knob = SWEEP_KNOBS[p];
@@ -137,11 +151,20 @@ export function runStudy(scenario: Scenario, options: StudyOptions): StudyResult
       const controller = {
         kind: "policy" as const,
         policy: p,
-        spec: spec(p, { [knob.key]: value }),
+        spec: policySpec(options, p, { [knob.key]: value }),
       };
-      sweep.push(run(controller, `${p} ${knob.key}=${value}`, p, value));
+      sweep.push(
+        studyRun(setup, controller, { label: `${p} ${knob.key}=${value}`, policy: p, value }),
+      );
     }
   }
+  return sweep;
+}
+
+/** The Pareto frontier per swept policy, and whether cpa's points dominate each other's. */
+function frontierChecks(
+  sweep: StudyRow[],
+): Pick<StudyResult, "frontiers" | "cpaDominates" | "cpaDominatesWithinSlo"> {
   const frontiers: Record<string, StudyRow[]> = {};
   for (const p of new Set(sweep.map((r) => r.policy))) {
     frontiers[p] = paretoFrontier(sweep.filter((r) => r.policy === p));
@@ -157,20 +180,38 @@ export function runStudy(scenario: Scenario, options: StudyOptions): StudyResult
       cpaDominatesWithinSlo[p] = dominance(cpaPoints, points, { maxViolationsPercent: 5 });
     }
   }
+  return { frontiers, cpaDominates, cpaDominatesWithinSlo };
+}
+
+/** Runs the oracle, the default policies and the sweeps on `scenario`. */
+export function runStudy(scenario: Scenario, options: StudyOptions): StudyResult {
+  const setup = studySetup(scenario, options);
+  const { oracle, from } = setup;
+  const oracleRun = options.simulateOracle === false ? null : studyRun(
+    setup,
+    { kind: "schedule", pods: oracle.pods, startupSeconds: setup.startup },
+    { label: "oracle", policy: "oracle", value: NaN },
+  );
+  const defaults = (options.policies ?? ALL).map((p) =>
+    studyRun(
+      setup,
+      { kind: "policy", policy: p, spec: policySpec(options, p) },
+      { label: `${p} default`, policy: p, value: NaN },
+    )
+  );
+  const sweep = sweepRuns(setup);
   const cpaDefault = defaults.find((r) => r.policy === "cpa");
   return {
     scenario: scenario.name,
     seconds: scenario.counts.length - from,
     warmupSeconds: from,
-    oracleReplicaSeconds,
-    steps,
+    oracleReplicaSeconds: setup.oracleReplicaSeconds,
+    steps: setup.steps,
     oracle,
     oracleRun,
     defaults,
     sweep,
-    frontiers,
-    cpaDominates,
-    cpaDominatesWithinSlo,
+    ...frontierChecks(sweep),
     cpaGoal: cpaDefault
       ? {
         violationsOk: cpaDefault.violationsPercent <= 1,

@@ -1,19 +1,7 @@
 /**
- * Per-policy result metrics of a run, as pure functions over its totals and per-second series.
- *
- * Definitions:
- * - **SLO violation %**: requests answered later than the SLO, failed (deadline, 504) or rejected
- *   (queue full, 429), over the requests that ended (in flight at the end are left out).
- * - **recovery time** after a load step up at second t₀: the first second t ≥ t₀ from which
- *   `holdSeconds` (30) consecutive seconds are good, minus t₀; a second is good when at most
- *   `maxBadFraction` (5%) of its requests violate the SLO (the p95 SLO, failures and rejections
- *   included) or it has none. 0 when the step never hurt; null when not recovered before the next
- *   step or the end of the run.
- * - **load steps** ({@link detectSteps}): seconds where the mean rate over the next `window`
- *   seconds is at least `minRatio` (1.5) × the mean over the previous `window` (60), placed where
- *   the rise (after − before) is largest within a window; at most one step per window.
- * - **oscillations**: direction changes of the scale target (up then down, or down then up),
- *   counted over its per-second series ignoring seconds without change.
+ * Per-policy result metrics of a run, as pure functions over its totals and per-second series:
+ * SLO violation %, recovery time after a load step, the load steps ({@link detectSteps}) and
+ * oscillations of the scale target. Their definitions: lib/sim/README.md.
  *
  * @module
  */
