@@ -294,3 +294,29 @@ Deno.test("loadtest flags fall back to LOADTEST_ variables", async (t) => {
     );
   });
 });
+
+Deno.test("by default the endpoint sees exactly the workload", async () => {
+  let requests = 0;
+  const http = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    requests++;
+    await req.arrayBuffer();
+    return new Response("{}");
+  });
+  try {
+    const parsed = parseLoadArgs([
+      "--endpoint",
+      `http://127.0.0.1:${http.addr.port}/predict`,
+      "--quiet",
+      "--workload",
+      "40,10,60,0,30",
+      "--synthetic",
+      "16x16",
+    ]);
+    assert.ok(parsed !== "help");
+    const { summary } = await quietApp().run(parsed);
+    assert.equal(summary.requests.ok, 140);
+    assert.equal(requests, 140, "no request beyond the workload reached the endpoint");
+  } finally {
+    await http.shutdown();
+  }
+});

@@ -82,6 +82,28 @@ export class Http1Client {
     }
   }
 
+  /**
+   * Opens up to `count` connections to `baseUrl` and keeps them idle, so that the first requests
+   * find them open; sends nothing. Resolves with how many were opened (failures are skipped:
+   * the requests will open their own and report the error).
+   */
+  async preconnect(baseUrl: string, count: number): Promise<number> {
+    const origin = this.#origin(baseUrl);
+    const opened = await Promise.allSettled(
+      Array.from(
+        { length: count },
+        () => connect(origin.hostname, origin.port, undefined, this.#forget),
+      ),
+    );
+    let kept = 0;
+    for (const result of opened) {
+      if (result.status !== "fulfilled") continue;
+      this.#release(origin, this.#track(result.value));
+      kept++;
+    }
+    return kept;
+  }
+
   /** Closes connections idle since before `before` (a `performance.now()` time). */
   closeIdle(before: number): void {
     for (const origin of this.#origins.values()) {

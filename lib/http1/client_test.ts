@@ -439,3 +439,28 @@ Deno.test("createHttp1Relay", async (t) => {
     }
   });
 });
+
+Deno.test("preconnect opens idle connections that the next requests reuse", async () => {
+  let requests = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+    requests++;
+    return new Response("ok");
+  });
+  const client = new Http1Client({ keepHeaders: [] });
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  try {
+    assert.equal(await client.preconnect(base, 3), 3);
+    assert.equal(client.openConnections, 3);
+    assert.equal(requests, 0, "opening a connection sends nothing");
+    const answers = await Promise.all(
+      [0, 1, 2].map(() =>
+        client.request(base, { method: "GET", path: "/", headers: {}, body: null })
+      ),
+    );
+    assert.deepEqual(answers.map((a) => a.status), [200, 200, 200]);
+    assert.equal(client.openConnections, 3, "the requests used the open connections");
+  } finally {
+    client.close();
+    await server.shutdown();
+  }
+});

@@ -101,8 +101,13 @@ export const LOADTEST_FLAGS = {
   "timeout-ms": { type: "number", default: 30_000, help: "per-request timeout" },
   warmup: {
     type: "number",
+    default: 0,
+    help: "unrecorded requests sent to the endpoint before the run (they are real work)",
+  },
+  preconnect: {
+    type: "number",
     default: 8,
-    help: "unrecorded requests sent before the run to open connections (0 for none)",
+    help: "connections opened before the run without sending anything (http1 client; 0: none)",
   },
   "slo-ms": {
     type: "number",

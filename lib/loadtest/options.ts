@@ -61,6 +61,8 @@ export interface LoadOptions {
   timeoutMs: number;
   /** Unrecorded requests sent before the run. */
   warmup: number;
+  /** Connections opened before the run, sending nothing. */
+  preconnect: number;
   /** Latency SLO (ms) for the violation count. */
   sloMs?: number;
   /** Pass/fail thresholds. */
@@ -219,6 +221,7 @@ function numbers(f: LoadFlags) {
       : checked("connections", f.connections, { integer: true, min: 1 }),
     timeoutMs: checked("timeout-ms", f.timeoutMs, { positive: true }),
     warmup: checked("warmup", f.warmup, { integer: true, min: 0 }),
+    preconnect: checked("preconnect", f.preconnect, { integer: true, min: 0, max: 1024 }),
     sloMs: f.sloMs === undefined ? undefined : checked("slo-ms", f.sloMs, { positive: true }),
     progressSeconds: checked("progress-interval", f.progressInterval, { positive: true }),
   };
@@ -252,6 +255,7 @@ export function toLoadOptions(f: LoadFlags): LoadOptions {
     connections: n.connections,
     timeoutMs: n.timeoutMs,
     warmup: n.warmup,
+    preconnect: n.preconnect,
     sloMs: n.sloMs,
     thresholds,
     outDir: f.out,

@@ -36,7 +36,11 @@ export interface HttpSenderOptions {
 export type HttpClientKind = "http1" | "fetch";
 
 /** A {@link Send} that holds connections: `close` ends them (call it once the run is over). */
-export type Sender = Send & { close(): void };
+export type Sender = Send & {
+  close(): void;
+  /** Opens up to `count` connections before the run, sending nothing; resolves with how many. */
+  preconnect(count: number): Promise<number>;
+};
 
 /**
  * Names a transport failure: `timeout`, `aborted`, `connection_refused`, `connection_reset`,
@@ -77,7 +81,7 @@ export function createHttpSender(options: HttpSenderOptions): Sender {
   const url = new URL(options.url);
   const kind = options.client ??
     (options.fetch || url.protocol !== "http:" ? "fetch" : "http1");
-  const { exchange, close } = kind === "http1"
+  const { exchange, close, preconnect } = kind === "http1"
     ? http1Exchange(url, method, options)
     : fetchExchange(method, options);
   const inFlight = new Set<InFlight>();
@@ -125,6 +129,7 @@ export function createHttpSender(options: HttpSenderOptions): Sender {
       exchange(pick, entry).then(entry.settle);
     });
   return Object.assign(send, {
+    preconnect,
     close() {
       clearInterval(sweeper);
       sweeper = undefined;
@@ -139,10 +144,14 @@ export function createHttpSender(options: HttpSenderOptions): Sender {
  */
 type Exchange = (pick: number, entry: InFlight) => Promise<SendResult>;
 
-function fetchExchange(
-  method: string,
-  options: HttpSenderOptions,
-): { exchange: Exchange; close(): void } {
+/** One client's way of sending, closing and opening connections ahead. */
+interface Transport {
+  exchange: Exchange;
+  close(): void;
+  preconnect(count: number): Promise<number>;
+}
+
+function fetchExchange(method: string, options: HttpSenderOptions): Transport {
   const doFetch = options.fetch ?? fetch;
   const headersFor = options.payloads.map((p) => ({
     ...options.headers,
@@ -161,6 +170,8 @@ function fetchExchange(
         return { status: response.status, replica };
       }).catch((error) => ({ status: 0, error: errorKind(error, false, false) })),
     close() {},
+    // fetch opens connections only with a request: none are opened ahead
+    preconnect: () => Promise.resolve(0),
   };
 }
 
@@ -173,11 +184,7 @@ function fetchExchange(
  */
 const MAX_CONNECTING = 8;
 
-function http1Exchange(
-  url: URL,
-  method: string,
-  options: HttpSenderOptions,
-): { exchange: Exchange; close(): void } {
+function http1Exchange(url: URL, method: string, options: HttpSenderOptions): Transport {
   const client = new Http1Client({ keepHeaders: ["x-replica"] });
   const origin = url.origin;
   const path = `${url.pathname}${url.search}`;
@@ -223,6 +230,7 @@ function http1Exchange(
         admit();
       }
     },
+    preconnect: (count) => client.preconnect(origin, count),
     close() {
       client.close();
       for (const resolve of waiting.slice(head)) {
