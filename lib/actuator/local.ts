@@ -1,16 +1,10 @@
 /**
  * The `local` actuator: a process pool of replica.ts on this machine, behaving like a
- * Deployment's ReplicaSet.
- *
- * Scale up: (after `startupDelayS`, which models pod scheduling and image pulls; the pod is
- * `Pending` meanwhile) spawn `deno run ... replica.ts --host 127.0.0.1 --port 0 ...replicaArgs`,
- * read the port from its `listening` log line, wait for its `ready` line and `/readyz` 200, then
- * register it with every dispatcher (`PUT /admin/replicas {"url"}`). Scale down: unready
- * replicas first, then the newest; `DELETE /admin/replicas?url=` on every dispatcher, wait until
- * no dispatcher lists it (its outstanding requests finished), then SIGTERM (the replica drains
- * itself) and await the exit. A replica that exits on its own is deregistered and replaced.
- *
- * `scale()` returns at once; the pool converges in the background (like a Deployment).
+ * Deployment's ReplicaSet. `scale()` returns at once; the pool converges in the background (like
+ * a Deployment): a new replica is spawned on a free loopback port, awaited until ready and
+ * registered with every dispatcher; a removed one (unready ones first, then the newest) is
+ * drained from every dispatcher, then stopped with SIGTERM. A replica that exits on its own is
+ * deregistered and replaced. Scaling up and down step by step: lib/actuator/README.md.
  *
  * @module
  */

@@ -1,16 +1,9 @@
 /**
  * One control-loop tick: collect → decide → actuate. The loop itself and its clock live in
- * lib/autoscaler/run.ts; a tick gets `now` (seconds) and the previous {@link LoopState}.
- *
- * Rules:
- * - **Outage hold**: when the metric source fails, a scrape target is down, or a field the policy
- *   needs is missing, the tick holds the current count (reason `MetricsUnavailable` or
- *   `MetricsPartial`) and counts a metric error. It never falls back to the minimum (the seed's
- *   fall-back to 1 replica) because of missing metrics. The policy's history is untouched, so
- *   the loop resumes where it was when metrics return.
- * - **Backoff**: after an actuator error the next attempt waits `baseS · 2^(failures-1)` seconds
- *   (capped at `maxS`); ticks in between decide but do not actuate (`actuation: "backoff"`).
- * - Every tick yields one {@link TickRecord}, the JSONL decision log line.
+ * lib/autoscaler/run.ts; a tick gets `now` (seconds) and the previous {@link LoopState}, and
+ * yields one {@link TickRecord}, the JSONL decision log line. Missing metrics hold the current
+ * count (never the minimum) with the policy's history untouched; after an actuator error the
+ * next attempts back off exponentially. Both rules in lib/autoscaler/README.md.
  *
  * @module
  */

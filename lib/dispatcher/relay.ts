@@ -1,14 +1,11 @@
 /**
  * Sends a buffered request to one replica and buffers its answer, classifying failures: a
  * failure before any response header ({@link ConnectionError}) may be retried elsewhere; once a
- * replica has answered, never.
- *
- * Bodies are buffered both ways: the request body must survive for a retry, and a buffered small
- * response is faster to relay than a streamed one.
- *
- * Two relays: {@link createHttp1Relay} (the default: the project's keep-alive HTTP/1.1 client,
- * lib/http1/client.ts, about half the CPU per request of fetch) and {@link createFetchRelay} (Deno's
- * fetch; also what the HTTP/1.1 relay uses for `https://` replicas).
+ * replica has answered, never. Bodies are buffered both ways: the request body must survive for
+ * a retry, and a buffered small response is faster to relay than a streamed one. Two relays:
+ * {@link createHttp1Relay} (the default: the project's keep-alive HTTP/1.1 client, which costs
+ * less CPU per request than fetch, measured in lib/http1/README.md) and {@link createFetchRelay}
+ * (Deno's fetch; also what the HTTP/1.1 relay uses for `https://` replicas).
  *
  * @module
  */

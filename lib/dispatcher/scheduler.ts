@@ -41,7 +41,7 @@ export interface DispatchOptions {
   balancer: Balancer;
   /** Most requests waiting in the dispatcher. */
   queueCapacity: number;
-  /** Retries after a connection failure (the issue's bound: 2). */
+  /** Retries after a connection failure (`--max-retries`, default 2). */
   maxRetries: number;
   /** Sends a request to a replica. */
   relay: Relay;

@@ -21,7 +21,9 @@ export class HttpError extends Error {
 
 /** The JSON body of an error response. */
 export interface ErrorBody {
+  /** Always `false`. */
   success: false;
+  /** The error code (machine-readable) and message (for people). */
   error: { code: string; message: string };
 }
 

@@ -1,13 +1,9 @@
 /**
- * JPEG decoding with libjpeg-turbo compiled to WebAssembly (npm `@cwasm/jpeg-turbo`, whose
- * TurboJPEG exports let us ask for RGB, grey or raw CMYK). Decoder settings match Pillow's:
- * accurate integer IDCT (islow) and fancy upsampling, so pixels equal Pillow's libjpeg-turbo's.
- * 4-component JPEGs are read as Adobe-inverted CMYK ("CMYK;I", as Pillow assumes) and converted
- * with Pillow's `cmyk2rgb`.
- *
- * The wasm is read from `jpegWasmPath`, else `$RESNET_JPEG_WASM`, else the npm package, and
- * compiled once per process (the lazily-initialised codec singleton below). An instance that
- * raised an error, or grew past {@link MAX_RETAINED_WASM_BYTES}, is dropped and re-created.
+ * JPEG decoding with libjpeg-turbo compiled to WebAssembly (npm `@cwasm/jpeg-turbo`), set up as
+ * Pillow's decoder is (islow IDCT, fancy upsampling, Adobe-inverted CMYK), so pixels equal
+ * Pillow's. The wasm is compiled once per process (the lazily-initialised codec singleton
+ * below); an instance that raised an error, or grew past {@link MAX_RETAINED_WASM_BYTES}, is
+ * dropped and re-created. Decoder settings and where the wasm is read from: lib/image/README.md.
  *
  * @module
  */

@@ -84,7 +84,7 @@ export function unfilterRows(
   const stride = rowBytes + 1;
   for (let r = 0; r < rows; r++) {
     const f = offset + r * stride;
-    // One call per row, so V8 optimises the row function whole (see image_resize.ts).
+    // One call per row, so V8 optimises the row function whole (see lib/image/resize.ts).
     unfilterRow(raw, raw[f], f + 1, f + 1 - stride, r === 0, rowBytes, bpp, r);
   }
 }

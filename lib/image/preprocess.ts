@@ -1,18 +1,10 @@
 /**
  * Decode + preprocess, torchvision-exact: the float32 CHW tensor
  * `ResNet18_Weights.IMAGENET1K_V1.transforms()` makes from `PIL.Image.open(f).convert("RGB")`.
- *
- * Formats are sniffed from magic bytes (JPEG and PNG decode; anything else is
- * `unsupported_format`), dimensions are read from the header and refused before any pixel memory
- * is allocated (`too_large` over `maxPixels`, `undecodable` for zero), and broken data is
- * `undecodable` — always an {@link ImageError}, never a crash. Everything here is synchronous;
- * the JPEG decoder's wasm compiles on first use unless {@link initJpegCodec} ran first.
- *
- * ```ts
- * const { tensor } = imageToTensor(await Deno.readFile("cat.jpg"));
- * // batching: write image i of a batch in place
- * imageToTensor(bytes, { out: batch, offset: i * TENSOR_FLOATS });
- * ```
+ * Bad input (an unknown format, too many pixels, broken data) is always an {@link ImageError},
+ * never a crash, and is refused from the header before any pixel memory is allocated when it can
+ * be. Everything here is synchronous; the JPEG decoder's wasm compiles on first use unless
+ * {@link initJpegCodec} ran first. The checks in order: lib/image/README.md.
  *
  * @module
  */
@@ -165,6 +157,13 @@ export function preprocess(image: Pick<DecodedImage, "width" | "height" | "rgb">
  * Decodes and preprocesses an image file in one go, reading decoder output in place (no RGB
  * copy). Writes into `options.out` at `options.offset` when given (batching). Throws an
  * {@link ImageError} for bad input and a RangeError if the tensor does not fit in `out`.
+ *
+ * @example
+ * ```ts
+ * const { tensor } = imageToTensor(await Deno.readFile("cat.jpg"));
+ * // batching: write image i of a batch in place
+ * imageToTensor(bytes, { out: batch, offset: i * TENSOR_FLOATS });
+ * ```
  */
 export function imageToTensor(bytes: Uint8Array, options: TensorOptions = {}): ImageTensor {
   const offset = options.offset ?? 0;

@@ -1,6 +1,7 @@
 /**
  * Metric definitions. Each process builds its own prom-client `Registry` and passes it in; no
- * metric lives at module level. Names follow shared/DESIGN.md (the seed's names are kept).
+ * metric lives at module level. Names follow docs/DESIGN.md "Metric names": the seed project's
+ * names, and the rest with the same prefixes.
  *
  * @module
  */

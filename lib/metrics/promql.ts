@@ -2,14 +2,6 @@
  * A Prometheus HTTP API client for instant queries (`GET /api/v1/query`), with a timeout per
  * query and typed errors.
  *
- * @example
- * ```ts
- * const v = await instantQuery("http://127.0.0.1:9090", "sum(dispatcher_queue_length)", {
- *   timeoutMs: 2000,
- * });
- * // [{ labels: {}, value: 3 }]
- * ```
- *
  * @module
  */
 import type { VectorItem } from "./scraper.ts";
@@ -71,7 +63,17 @@ export function parseQueryData(data: unknown, query: string): VectorItem[] {
   });
 }
 
-/** Runs one instant query; resolves the vector, rejects with {@link PromQueryError}. */
+/**
+ * Runs one instant query; resolves the vector, rejects with {@link PromQueryError}.
+ *
+ * @example
+ * ```ts
+ * const v = await instantQuery("http://127.0.0.1:9090", "sum(dispatcher_queue_length)", {
+ *   timeoutMs: 2000,
+ * });
+ * // [{ labels: {}, value: 3 }]
+ * ```
+ */
 export async function instantQuery(
   baseUrl: string,
   query: string,

@@ -1,19 +1,9 @@
 /**
  * The built-in scraper: fetches `/metrics` from a set of targets, keeps timestamped samples per
  * series for a window, and evaluates `rate()` and `histogram_quantile()` over them with
- * Prometheus's semantics, so the autoscaler works with no Prometheus running.
- *
- * - `rate(x[w])` is Prometheus's `extrapolatedRate`: the increase between the first and last
- *   sample in `[now-w, now]` with counter resets added back, extrapolated towards the window's
- *   edges (by at most half an average scrape gap, and never below zero for counters), divided by
- *   `w`. Fewer than two samples → no value.
- * - `histogram_quantile(q, ...)` is Prometheus's `bucketQuantile`: linear interpolation inside
- *   the bucket holding rank `q·count`; a rank in the `+Inf` bucket answers the highest finite
- *   bound; no `+Inf` bucket or zero observations → `NaN`.
- * - An instant gauge read answers only series seen in their target's latest successful scrape
- *   (a failed scrape makes the target's series stale, like Prometheus's staleness markers).
- *
- * Every series gets an `instance` label (`host:port` of its target), as Prometheus adds.
+ * Prometheus's semantics, so the autoscaler works with no Prometheus running. Every series gets
+ * an `instance` label (`host:port` of its target), as Prometheus adds. The semantics of `rate()`,
+ * `histogram_quantile()` and stale series are spelled out in lib/metrics/README.md.
  *
  * @module
  */

@@ -1,17 +1,9 @@
 /**
- * Metric sources: one reading shape from two sources.
- *
- * - `prometheus`: PromQL instant queries over the HTTP API ({@link DEFAULT_QUERIES}, each
- *   replaceable), one timeout per query, all queries at once.
- * - `scrape`: the same quantities computed by lib/metrics/scraper.ts over samples the autoscaler scraped
- *   itself from the replicas' and dispatchers' `/metrics` (same `rate()` and
- *   `histogram_quantile()` semantics, same default 1 m window).
- *
- * The dispatcher's queue, in-flight and arrival rate are sums over every dispatcher instance
- * (several may run). A field whose series are absent or whose query failed is listed in
- * `missing`; a scrape target that is down (or `up == 0` in Prometheus) is listed in `down`.
- * A p95 that is `NaN` because nothing was served in the window is neither: the field is just
- * absent (idle, not an outage).
+ * Metric sources: one reading shape from two sources, `prometheus` (PromQL instant queries,
+ * {@link DEFAULT_QUERIES}, each replaceable) and `scrape` (the same quantities from
+ * lib/metrics/scraper.ts over samples the autoscaler scraped itself). Absent series and failed
+ * queries are listed in `missing`, targets down in `down`; a p95 that is `NaN` because nothing was
+ * served is neither (idle, not an outage). Details in lib/metrics/README.md.
  *
  * @module
  */

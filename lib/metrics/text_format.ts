@@ -6,12 +6,6 @@
  * Parsing is done by the `parse-prometheus-text-format` npm package; this module only flattens
  * its metric families and converts the value strings (`NaN`, `+Inf`, `-Inf`, exponents).
  *
- * @example
- * ```ts
- * parseExposition('# TYPE c counter\nc{code="200"} 5\n');
- * // [{ name: "c", labels: { code: "200" }, value: 5 }]
- * ```
- *
  * @module
  */
 import parsePrometheusText from "parse-prometheus-text-format";
@@ -67,6 +61,12 @@ function formatLe(raw: string): string {
 /**
  * Parses an exposition and returns every sample. Throws `SyntaxError` naming the problem when the
  * text is not valid exposition format.
+ *
+ * @example
+ * ```ts
+ * parseExposition('# TYPE c counter\nc{code="200"} 5\n');
+ * // [{ name: "c", labels: { code: "200" }, value: 5 }]
+ * ```
  */
 export function parseExposition(text: string): Sample[] {
   let families: ParsedFamily[];

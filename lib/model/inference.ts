@@ -1,13 +1,10 @@
 /**
- * ResNet18 inference on onnxruntime behind one interface, with two backends:
- *
- * - `wasm`: onnxruntime-web (WebAssembly, SIMD128, threads through workers). Portable; the
- *   thread count is process-wide in onnxruntime-web, so the first wasm session fixes it.
- * - `native`: onnxruntime-node (the CPU execution provider as a native addon; needs
- *   `--allow-ffi`).
- *
- * Input and output names are read from the session, never assumed, so a real model file (such
- * as the ONNX Model Zoo's resnet18-v2-7, whose output is `resnetv22_dense0_fwd`) works unchanged.
+ * ResNet18 inference on onnxruntime behind one interface, with two backends: `wasm`
+ * (onnxruntime-web: WebAssembly, SIMD128, threads through workers; portable, and the thread count
+ * is process-wide in onnxruntime-web, so the first wasm session fixes it) and `native`
+ * (onnxruntime-node: the CPU execution provider as a native addon; needs `--allow-ffi`). Input
+ * and output names are read from the session, never assumed, so a real model file (such as the
+ * ONNX Model Zoo's resnet18-v2-7, whose output is `resnetv22_dense0_fwd`) works unchanged.
  *
  * @module
  */

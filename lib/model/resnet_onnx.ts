@@ -1,18 +1,9 @@
 /**
- * Builds the torchvision ResNet18 topology as an ONNX model with deterministic weights.
- *
- * Topology (torchvision `resnet18`): 7x7/2 conv stem with 64 channels, ReLU, 3x3/2 max-pool, four
- * stages of two BasicBlocks at 64/128/256/512 channels (the first block of stages 2–4 has stride 2
- * and a 1x1/2 projection shortcut), global average pool, flatten, fully connected 512→1000.
- * BatchNorm is folded into each convolution's weights and bias, as an inference export would.
- *
- * Weights follow torchvision's initialisation: convolutions He-normal (`kaiming_normal_`,
- * mode `fan_out`, ReLU gain: std = sqrt(2 / (out_channels · k · k))), BatchNorm at its fresh state
- * (γ=1, β=0, mean=0, var=1, ε=1e-5) folded in, and the classifier uniform in ±1/sqrt(512) for
- * weights and bias (PyTorch's `nn.Linear` default). Variates come from {@link createRng}, drawn in
- * graph order, so one seed gives the same bytes on every machine.
- *
- * The protobuf is encoded by `onnx-proto` (protobufjs code generated from onnx.proto).
+ * Builds the torchvision ResNet18 topology as an ONNX model with deterministic weights:
+ * torchvision's initialisation with BatchNorm folded into the convolutions, as an inference
+ * export would, the variates drawn from {@link createRng} in graph order, so one seed gives the
+ * same bytes on every machine. The protobuf is encoded by `onnx-proto` (protobufjs code generated
+ * from onnx.proto). The topology and the initialisation, layer by layer: lib/model/README.md.
  *
  * @module
  */

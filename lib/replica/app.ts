@@ -99,7 +99,7 @@ function parseDeadline(raw: string | undefined, now: number): number | undefined
   return deadline;
 }
 
-/** Maps anything thrown while serving to the DESIGN.md error contract. */
+/** Maps anything thrown while serving to the error contract of docs/DESIGN.md. */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof ImageError) {

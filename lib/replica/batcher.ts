@@ -1,14 +1,9 @@
 /**
  * Dynamic batching: requests wait at most `maxDelayMs` for a batch of up to `maxBatch`, one batch
- * runs at a time, and the waiting line is bounded.
- *
- * A batch is dispatched when it is full, when its oldest request has waited `maxDelayMs`, or, if
- * a batch was running, as soon as that batch finishes and either condition holds. One exception
- * keeps low-load latency low: a request that finds the model idle and the line empty, and that
- * arrived more than `maxDelayMs` after the previous request, is dispatched at once — at that
- * arrival rate no batch partner is expected within the delay, so waiting would only add latency.
- * Requests whose
- * deadline has passed are dropped at dispatch, before any compute, with
+ * runs at a time, and the waiting line is bounded. A batch goes when it is full or its oldest
+ * request has waited `maxDelayMs` (after the running batch, if any, finishes); a request that
+ * finds the model idle after a quiet gap goes at once (the rules: lib/replica/README.md).
+ * Requests whose deadline has passed are dropped at dispatch, before any compute, with
  * {@link DeadlineExceededError}; a full line rejects at once with {@link QueueFullError}.
  *
  * @module

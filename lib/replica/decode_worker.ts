@@ -1,14 +1,9 @@
 /**
  * Worker entry that decodes and preprocesses images, so a replica's HTTP thread never spends
  * milliseconds (or, for a crafted image, a second) inside the JPEG or PNG decoder: health checks,
- * metrics and the relay of other requests go on while an image decodes.
- *
- * Protocol (structured clone, buffers transferred):
- * - in `{id, bytes, maxPixels, out?}` → out `{id, ok: true, tensor, width, height, mode, decodeMs}`
- *   (`tensor` is `out`, written and transferred back, when the request brought one)
- * - a refused image → `{id, ok: false, code, message, out?}` (`code` is the {@link ImageError}
- *   code; `out` is the request's buffer, unwritten, transferred back)
- * - any other failure → `{id, ok: false, message, out?}`
+ * metrics and the relay of other requests go on while an image decodes. Messages are a
+ * {@link DecodeRequest} in and a {@link DecodeReply} out, by structured clone with buffers
+ * transferred (the protocol: lib/replica/README.md).
  *
  * @module
  */

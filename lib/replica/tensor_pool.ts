@@ -1,15 +1,10 @@
 /**
  * A free list of equal-sized `Float32Array`s, so the replica writes each image tensor and each
- * batch into memory it has used before.
- *
- * Why: on this project's VMs, writing into fresh memory is slow (page faults, most likely).
- * Decoding into a new 602 KB tensor took 9.3 ms against 6.2 ms into a reused one, and filling a
- * new 4.8 MB batch took up to 14.5 ms against 0.06 ms for a reused one (measured 2026-11-30; the
- * replica's low-load latency fell from 30 to 21 ms with this pool, README "Benchmarks").
- *
- * Rules: whoever `take()`s a buffer owns it until it `give()`s it back; a buffer given back must
- * not be read or written again by the giver. Buffers that were transferred to a worker and came
- * back are new objects over the same memory: give back what came back.
+ * batch into memory it has used before: on this project's VMs, writing into fresh memory is slow
+ * (figures in lib/replica/README.md). Whoever `take()`s a buffer owns it until it `give()`s it
+ * back; a buffer given back must not be read or written again by the giver. Buffers that were
+ * transferred to a worker and came back are new objects over the same memory: give back what
+ * came back.
  *
  * @module
  */
@@ -21,6 +16,8 @@ export class TensorPool {
   #created = 0;
 
   /**
+   * Creates an empty pool; throws a RangeError for a bad size or count.
+   *
    * @param floats the length of every buffer
    * @param keep most idle buffers kept; more given back are left to the garbage collector
    */

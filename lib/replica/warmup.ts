@@ -1,16 +1,9 @@
 /**
- * The replica's warm-up before it reports ready: the whole request path, not just the model.
- *
- * A replica that has only run the model is still cold where requests enter it. Measured on this
- * machine right after `ready`, before this warm-up existed: the first decodes took 25–36 ms
- * against ~3 ms later (the decoder's code compiles on first use, on the HTTP thread and in each
- * decode worker), and the first batch 44 ms against 21 (its buffers' memory is faulted in on
- * first write, which is slow on these VMs). So the first requests a new replica got, exactly
- * while a scale-up was meant to relieve the others, were 3–4× slower than the rest. Here the
- * replica decodes a synthetic JPEG a few times inline and in every decode worker, writes every
- * other tensor its pool keeps, and runs the model at batch sizes `maxBatch` and 1 from every batch
+ * The replica's warm-up before it reports ready: the whole request path, not just the model. It
+ * decodes a synthetic JPEG a few times inline and in every decode worker, writes every other
+ * tensor its pool keeps, and runs the model at batch sizes `maxBatch` and 1 from every batch
  * buffer its pool keeps, so that all of it is compiled and its memory touched before the first
- * request.
+ * request. Why, with the cold-start figures: lib/replica/README.md.
  *
  * @module
  */

@@ -1,14 +1,10 @@
 /**
- * Workloads as request rates per second, and the seeded arrival schedule they produce.
- *
- * A workload is barazmoon's contract: one number per second, the requests to send in that second.
- * Everything here is pure, so the live load tester (`loadtest.ts`) and the discrete-event
- * simulator (`lib/sim`) build the same arrivals from the same workload and seed.
- *
- * The pipeline is: a {@link RateSeries} (from a list, a trace or a shape) → {@link scaleSeries}
- * (rate and time scale) → {@link resampleToSeconds} (expected requests in each 1-second bin) →
- * {@link cutSeconds} → {@link countsFromRates} (whole requests per second, rounding carried) →
- * {@link buildSchedule} (arrival times inside each second).
+ * Workloads as request rates per second, and the seeded arrival schedule they produce. A workload
+ * is barazmoon's contract: one number per second, the requests to send in that second. Everything
+ * here is pure, so the live load tester (`loadtest.ts`) and the discrete-event simulator
+ * (`lib/sim`) build the same arrivals from the same workload and seed. The pipeline:
+ * {@link RateSeries} → {@link scaleSeries} → {@link resampleToSeconds} → {@link cutSeconds} →
+ * {@link countsFromRates} → {@link buildSchedule} (each step: lib/workload/README.md).
  *
  * @module
  */

@@ -1,19 +1,9 @@
 /**
- * Built-in workload shapes: synthetic request-rate curves, one rate per second.
- *
- * A shape is written `NAME` or `NAME:key=value,key=value`, e.g. `sine:mean=50,amplitude=30,
- * period=60`. Times (`at`, `width`, `period`, `on`, `off`) are in seconds from the start. Each
- * second's rate is the curve at the second's midpoint (exact for piecewise-linear curves), and a
- * curve that dips below zero is clamped to 0.
- *
- * | shape | parameters (default) | rate at time t |
- * | --- | --- | --- |
- * | constant | rate | rate |
- * | step | from, to, at (duration/2) | from before `at`, to from `at` on |
- * | ramp | from, to | linear from `from` at 0 to `to` at the end |
- * | sine | mean, amplitude, period (60), phase (0, seconds) | mean + amplitude·sin(2π(t+phase)/period) |
- * | spike | base, peak, at (duration/2), width (10) | peak during [at, at+width), base elsewhere |
- * | bursty | base, peak, on (5), off (30) | alternates base and peak; off/on lengths exponential with those means, from the seed |
+ * Built-in workload shapes: synthetic request-rate curves, one rate per second. A shape is written
+ * `NAME` or `NAME:key=value,key=value`, e.g. `sine:mean=50,amplitude=30,period=60`; the names are
+ * {@link SHAPE_NAMES}, times are in seconds from the start. Each second's rate is the curve at the
+ * second's midpoint (exact for piecewise-linear curves), clamped at 0. Every shape's parameters,
+ * defaults and curve: lib/workload/README.md.
  *
  * @module
  */

@@ -1,21 +1,8 @@
 /**
- * Parsers of workload trace files (given as text; file reading belongs to the caller).
- *
- * Three formats, told apart by the first line:
- *
- * - **per-second counts**: no header (or a one-column header such as `rate`), one number per line,
- *   the requests in each second (barazmoon's list as a file).
- * - **per-request timestamps**: a CSV header with a `timestamp` column and no `value` column (the
- *   Azure LLM traces: `TIMESTAMP,ContextTokens,GeneratedTokens`). Each row is one request; rows are
- *   binned into 1-second counts from the earliest timestamp.
- * - **interval values**: a CSV header with `timestamp` and `value` (the NAB traces, every 5
- *   minutes). The step is the (lower) median gap between timestamps; a row's value is the count of events
- *   in `[t, t + step)` (or, with `values: "rate"`, already requests per second). Missing intervals
- *   (a gap of several steps) hold the previous value, since missing data is not zero traffic.
- *
- * Column names are case-insensitive. Timestamps are numbers (seconds since any epoch) or
- * `YYYY-MM-DD[ T]HH:MM:SS[.fraction][Z|±HH:MM]`, read as UTC when no offset is given, with the
- * fraction kept to the microsecond.
+ * Parsers of workload trace files (given as text; file reading belongs to the caller), in three
+ * formats told apart by the first line: per-second counts (barazmoon's list as a file),
+ * per-request timestamps (the Azure LLM traces) and interval values (the NAB traces). Column
+ * names are case-insensitive. The formats and the timestamp syntax: lib/workload/README.md.
  *
  * @module
  */
