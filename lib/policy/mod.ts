@@ -5,6 +5,7 @@
  *
  * @example
  * ```ts
+ * import { evaluate } from "./lib/policy/mod.ts";
  * const observation = { now: 0, currentReplicas: 2, queueLength: 50 };
  * const out = evaluate({ policy: "queue", observation });
  * // out.targetReplicas === 5; pass out.state back with the next observation
