@@ -25,6 +25,30 @@ async function post(url: string, body: BodyInit, headers: Record<string, string>
   return { status: res.status, headers: res.headers, json, text };
 }
 
+/**
+ * A grey JPEG of `width` × `height` whose `scans` scans hold one byte each: its markers declare
+ * the decoding work of a many-scan progressive file, and the header check must refuse it.
+ */
+function scanBomb(width: number, height: number, scans: number): Uint8Array {
+  const segment = (marker: number, payload: number[]) => {
+    const length = payload.length + 2;
+    return [0xff, marker, length >> 8, length & 0xff, ...payload];
+  };
+  const sof = segment(0xc0, [
+    8,
+    height >> 8,
+    height & 0xff,
+    width >> 8,
+    width & 0xff,
+    1,
+    1,
+    0x11,
+    0,
+  ]);
+  const sos = [...segment(0xda, [1, 1, 0, 0, 63, 0]), 7];
+  return Uint8Array.from([0xff, 0xd8, ...sof, ...Array(scans).fill(sos).flat(), 0xff, 0xd9]);
+}
+
 /** Expected status and error code per bad input, from shared/DESIGN.md's contract. */
 const BAD_INPUTS: Record<string, [number, string]> = {
   "bad_crc.png": [422, "undecodable"],
@@ -200,6 +224,17 @@ Deno.test("replica over HTTP", async (t) => {
     });
     const streamed = await post(`${url}/predict`, stream, { "content-type": "image/jpeg" });
     assert.equal(streamed.status, 413);
+  });
+
+  await t.step("a JPEG too costly to decode is a 422 too_complex, counted by code", async () => {
+    const started = performance.now();
+    for (const scans of [60, 120]) {
+      const r = await post(`${url}/predict`, multipart(scanBomb(6324, 6324, scans)));
+      assert.deepEqual([r.status, r.json.error.code], [422, "too_complex"], r.text);
+    }
+    assert.ok(performance.now() - started < 5000, "refused from the markers, not decoded");
+    const metrics = await fetch(`${url}/metrics`).then((r) => r.text());
+    assert.match(metrics, /inference_images_refused_total\{code="too_complex"\} 2/);
   });
 
   await t.step("still serves the same correct answer after the abuse", async () => {

@@ -1,12 +1,12 @@
 /**
  * The one error type the image pipeline throws for bad input, with a code the HTTP layer maps to a
- * status: `unsupported_format` → 415, `undecodable` and `too_large` → 422.
+ * status: `unsupported_format` → 415, `undecodable`, `too_large` and `too_complex` → 422.
  *
  * @module
  */
 
 /** Why an image was refused. */
-export type ImageErrorCode = "unsupported_format" | "undecodable" | "too_large";
+export type ImageErrorCode = "unsupported_format" | "undecodable" | "too_large" | "too_complex";
 
 /** A refused image: `code` says the class of problem, `message` says what failed and the value. */
 export class ImageError extends Error {

@@ -6,7 +6,7 @@
  */
 
 import { formatPixels, ImageError, undecodable } from "./error.ts";
-import { readJpegFrame } from "./jpeg_markers.ts";
+import { checkJpegComplete, readJpegFrame } from "./jpeg_markers.ts";
 import { PNG_SIGNATURE, readPngIhdr } from "./png_chunks.ts";
 
 /** The formats the pipeline decodes. */
@@ -14,6 +14,13 @@ export type ImageFormat = "jpeg" | "png";
 
 /** Default pixel limit (width × height) for {@link checkImageSize}. */
 export const DEFAULT_MAX_PIXELS = 40_000_000;
+
+/**
+ * Decoding work allowed per pixel of the limit, in scans: an image may cost at most
+ * `maxPixels × 16` pixel-scans ({@link decodeWork}), so the largest image decodes in 16 passes
+ * and a smaller one in proportionally more, up to {@link MAX_JPEG_SCANS}.
+ */
+export const SCANS_PER_PIXEL_BUDGET = 16;
 
 /** What an image's header says, read without decoding. */
 export interface ImageHeader {
@@ -142,4 +149,29 @@ export function checkImageSize(header: ImageHeader, maxPixels = DEFAULT_MAX_PIXE
       `image is ${width}x${height} = ${formatPixels(pixels)} pixels, over the ${maxPixels} limit`,
     );
   }
+}
+
+/**
+ * The decoding work of an image whose size passed {@link checkImageSize}, in pixel-scans
+ * (width × height × passes: a JPEG's scans, counted by walking its markers to the end-of-image
+ * marker; 1 for a PNG). Refuses more than `maxPixels` × {@link SCANS_PER_PIXEL_BUDGET} with
+ * `too_complex`, a truncated JPEG with `undecodable`.
+ */
+export function checkDecodeWork(
+  bytes: Uint8Array,
+  header: ImageHeader,
+  maxPixels = DEFAULT_MAX_PIXELS,
+): number {
+  const { width, height } = header;
+  const scans = header.format === "jpeg" ? checkJpegComplete(bytes, readJpegFrame(bytes).end) : 1;
+  const work = width * height * scans;
+  const budget = maxPixels * SCANS_PER_PIXEL_BUDGET;
+  if (work > budget) {
+    throw new ImageError(
+      "too_complex",
+      `image is ${width}x${height} in ${scans} scans = ${formatPixels(work)} pixel-scans of ` +
+        `decoding, over the ${formatPixels(budget)} budget`,
+    );
+  }
+  return work;
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { formatPixels, ImageError } from "./error.ts";
 import {
+  checkDecodeWork,
   checkImageSize,
   DEFAULT_MAX_PIXELS,
   type ImageHeader,
@@ -192,9 +193,46 @@ Deno.test("checkJpegComplete", async (t) => {
   }
   await t.step("refuses a scan bomb", () => {
     const scans = Array.from({ length: MAX_JPEG_SCANS + 1 }, () => [...SOS, 7]).flat();
-    assertImageError(() => complete(jpeg(SOF0, scans, EOI)), "undecodable", /over 1000 scans/);
+    assertImageError(() => complete(jpeg(SOF0, scans, EOI)), "too_complex", /over 100 scans/);
   });
   await t.step("the truncated test file", () => {
     assertImageError(() => complete(read(BAD, "truncated_half.jpg")), "undecodable", /truncated/);
+  });
+});
+
+/** A grey JPEG frame header of `width` × `height`. */
+function sof(width: number, height: number): number[] {
+  return segment(0xc0, [8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0]);
+}
+
+/** A JPEG of `width` × `height` with `scans` scans of one byte each. */
+function scanned(width: number, height: number, scans: number): Uint8Array {
+  return jpeg(sof(width, height), Array.from({ length: scans }, () => [...SOS, 7]).flat(), EOI);
+}
+
+Deno.test("checkDecodeWork", async (t) => {
+  const work = (bytes: Uint8Array, maxPixels?: number) =>
+    checkDecodeWork(bytes, readImageHeader(bytes), maxPixels);
+  await t.step("pixels times scans", () => {
+    assert.equal(work(scanned(100, 10, 1)), 1000);
+    assert.equal(work(scanned(100, 10, 10)), 10_000);
+  });
+  await t.step("a PNG is one pass", () => {
+    assert.equal(work(read(IMAGES, "chelsea.png")), 451 * 300);
+  });
+  await t.step("the shipped progressive JPEG is within the budget", () => {
+    const bytes = read(IMAGES, "synthetic_800x600_progressive.jpg");
+    assert.ok(work(bytes) >= 800 * 600 * 2, "counts more than one scan");
+  });
+  await t.step("a 6324x6324 image in 100 scans is over the budget", () => {
+    assertImageError(
+      () => work(scanned(6324, 6324, 100)),
+      "too_complex",
+      /6324x6324 in 100 scans = 3\.9992976e9 pixel-scans of decoding, over the 640000000 budget/,
+    );
+  });
+  await t.step("the budget follows the pixel limit: 16 scans of maxPixels", () => {
+    assert.equal(work(scanned(1000, 1000, 16), 1_000_000), 16_000_000);
+    assertImageError(() => work(scanned(1000, 1000, 17), 1_000_000), "too_complex");
   });
 });

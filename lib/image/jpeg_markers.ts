@@ -6,7 +6,7 @@
  * @module
  */
 
-import { undecodable } from "./error.ts";
+import { ImageError, undecodable } from "./error.ts";
 
 /** What a JPEG's frame header says. */
 export interface JpegFrame {
@@ -24,8 +24,11 @@ export interface JpegFrame {
   end: number;
 }
 
-/** Scans allowed before a file is refused: real files have at most a few dozen. */
-export const MAX_JPEG_SCANS = 1000;
+/**
+ * Scans allowed before a file is refused as `too_complex`: libjpeg's default progression has 10,
+ * encoders that tune it a few more; each scan is another pass over the image's coefficients.
+ */
+export const MAX_JPEG_SCANS = 100;
 
 const SOI = 0xd8;
 const EOI = 0xd9;
@@ -128,7 +131,7 @@ export function readJpegFrame(bytes: Uint8Array): JpegFrame {
 /**
  * Walks a JPEG from `start` (past its frame header) through every scan's entropy-coded data to
  * the EOI marker. Throws `undecodable` if the data ends first (a truncated file), if a marker
- * segment runs past the end, if no scan precedes EOI, or if there are more than
+ * segment runs past the end, or if no scan precedes EOI; throws `too_complex` past
  * {@link MAX_JPEG_SCANS} scans (a decode-time bomb). Returns the number of scans.
  */
 export function checkJpegComplete(bytes: Uint8Array, start: number): number {
@@ -157,7 +160,10 @@ export function checkJpegComplete(bytes: Uint8Array, start: number): number {
     if (marker === SOS) {
       scans++;
       if (scans > MAX_JPEG_SCANS) {
-        throw undecodable(`JPEG has over ${MAX_JPEG_SCANS} scans, refused as a decoding bomb`);
+        throw new ImageError(
+          "too_complex",
+          `JPEG has over ${MAX_JPEG_SCANS} scans: each is a pass over the whole image`,
+        );
       }
       // Entropy-coded data: 0xFF is followed by 0x00 (stuffing) or RSTn inside it.
       for (;;) {

@@ -15,6 +15,8 @@
  */
 export { crc32 } from "./png_chunks.ts";
 export {
+  checkDecodeWork,
+  checkImageSize,
   DEFAULT_MAX_PIXELS,
   ImageError,
   type ImageErrorCode,

@@ -10,7 +10,7 @@
  */
 
 import { undecodable } from "./error.ts";
-import { checkImageSize, type ImageFormat, readImageHeader } from "./header.ts";
+import { checkDecodeWork, checkImageSize, type ImageFormat, readImageHeader } from "./header.ts";
 import { withDecodedJpeg } from "./jpeg.ts";
 import { packedView, type PixelView, toRgb } from "./pixels.ts";
 import { decodePng } from "./png.ts";
@@ -19,11 +19,13 @@ import { writeChw } from "./tensor.ts";
 
 export { formatPixels, ImageError, type ImageErrorCode } from "./error.ts";
 export {
+  checkDecodeWork,
   checkImageSize,
   DEFAULT_MAX_PIXELS,
   type ImageFormat,
   type ImageHeader,
   readImageHeader,
+  SCANS_PER_PIXEL_BUDGET,
   sniffFormat,
 } from "./header.ts";
 export { initJpegCodec, jpegWasmLocation } from "./jpeg.ts";
@@ -102,6 +104,7 @@ function withPixels<T>(
 ): T {
   const header = readImageHeader(bytes);
   checkImageSize(header, options.maxPixels);
+  checkDecodeWork(bytes, header, options.maxPixels);
   const { format, mode } = header;
   if (format === "jpeg") return withDecodedJpeg(bytes, (view) => use(view, format, mode), options);
   let view: PixelView;

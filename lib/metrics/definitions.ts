@@ -44,6 +44,8 @@ export interface ReplicaMetrics {
   queueSeconds: client.Histogram;
   /** Requests answered, by HTTP status code. */
   requests: client.Counter<"code">;
+  /** Images refused before or while decoding, by error code (`too_large`, `too_complex`, ...). */
+  refused: client.Counter<"code">;
 }
 
 /** Registers the replica's metrics on `registry`. */
@@ -76,6 +78,12 @@ export function replicaMetrics(registry: client.Registry): ReplicaMetrics {
     requests: new client.Counter({
       name: "inference_requests_total",
       help: "Requests answered, by HTTP status code.",
+      labelNames: ["code"],
+      registers,
+    }),
+    refused: new client.Counter({
+      name: "inference_images_refused_total",
+      help: "Images refused before or while decoding, by error code.",
       labelNames: ["code"],
       registers,
     }),

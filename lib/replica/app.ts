@@ -149,6 +149,7 @@ function served(
     try {
       response = await handle(c, started);
     } catch (err) {
+      if (err instanceof ImageError) metrics.refused.inc({ code: err.code });
       const httpErr = toHttpError(err);
       if (httpErr.status >= 500 && httpErr.status !== 503 && httpErr.status !== 504) {
         deps.log("request_failed", { path: c.req.path, error: httpErr.message }, "error");

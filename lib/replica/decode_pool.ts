@@ -7,7 +7,13 @@
  */
 import { isWholeBuffer } from "../shared/mod.ts";
 import type { DecodeReply, DecodeRequest } from "./decode_worker.ts";
-import { ImageError, imageToTensor, readImageHeader } from "../image/mod.ts";
+import {
+  checkDecodeWork,
+  checkImageSize,
+  ImageError,
+  imageToTensor,
+  readImageHeader,
+} from "../image/mod.ts";
 
 /** One image as the model takes it. */
 export interface DecodedTensor {
@@ -50,35 +56,36 @@ export const inProcessDecoder: ImageDecoder = (bytes, options) => {
   }
 };
 
-/** Largest image {@link adaptiveDecoder} decodes inline by default: 2 megapixels (~10 ms). */
-export const INLINE_MAX_PIXELS = 2_000_000;
+/**
+ * Most decoding work {@link adaptiveDecoder} does inline by default, in pixel-scans (width ×
+ * height × scans): 2 megapixels in 3 scans, ~10 ms.
+ */
+export const INLINE_MAX_WORK = 6_000_000;
 
 /**
  * Decodes on the calling thread while nothing else is in hand (`busy()` false) and the image is
- * small (header dimensions ≤ `inlineMaxPixels`), else in `pool`. At low load this saves the
- * thread hop (a few milliseconds of latency); under load, and for large or crafted images
- * whatever the load, the calling thread stays free for health checks and other requests.
- * Whatever the load, a file the header already refuses (not an image, or over `maxPixels`) is
- * answered on the calling thread: that costs microseconds, where a trip to the pool costs two
- * thread hops and a place in line behind real images.
+ * cheap (its decoding work from the header, width × height × scans, ≤ `inlineMaxWork`), else in
+ * `pool`. At low load this saves the thread hop (a few milliseconds of latency); under load, and
+ * for large or many-scan images whatever the load, the calling thread stays free for health
+ * checks and other requests. A file the header already refuses (not an image, over `maxPixels`,
+ * over the decoding budget) is answered on the calling thread: that costs microseconds, where a
+ * trip to the pool costs two thread hops and a place in line behind real images.
  */
 export function adaptiveDecoder(
   pool: ImageDecoder,
   busy: () => boolean,
-  inlineMaxPixels: number = INLINE_MAX_PIXELS,
+  inlineMaxWork: number = INLINE_MAX_WORK,
 ): ImageDecoder {
   return (bytes, options) => {
-    let pixels: number;
+    let work: number;
     try {
       const header = readImageHeader(bytes);
-      pixels = header.width * header.height;
+      checkImageSize(header, options.maxPixels);
+      work = checkDecodeWork(bytes, header, options.maxPixels);
     } catch {
-      return inProcessDecoder(bytes, options); // refused from the header
+      return inProcessDecoder(bytes, options); // refused from the header, answered at once
     }
-    if (pixels > options.maxPixels) return inProcessDecoder(bytes, options); // too_large, likewise
-    return busy() || pixels > inlineMaxPixels
-      ? pool(bytes, options)
-      : inProcessDecoder(bytes, options);
+    return busy() || work > inlineMaxWork ? pool(bytes, options) : inProcessDecoder(bytes, options);
   };
 }
 

@@ -137,7 +137,21 @@ Deno.test("adaptive decoder: inline when idle and small, the pool when busy or l
   assert.equal(pooled.length, 2, "idle, a small corrupt image decodes (and fails) inline");
   busy = true;
   await decode(read("bad_inputs/truncated_half.jpg"), o).catch(() => {});
-  assert.equal(pooled.length, 3, "busy, an image whose header reads goes to the pool");
+  assert.equal(pooled.length, 2, "busy, a JPEG whose markers show it truncated: inline");
+  await decode(read("images/synthetic_800x600_progressive.jpg"), o);
+  assert.equal(pooled.length, 3, "busy, an image that passes the header checks: the pool");
+});
+
+Deno.test("adaptive decoder: a many-scan JPEG goes to the pool even when idle", async () => {
+  await initJpegCodec();
+  const pooled: number[] = [];
+  const pool: ImageDecoder = (bytes, o) => (pooled.push(bytes.length), inProcessDecoder(bytes, o));
+  const progressive = read("images/synthetic_800x600_progressive.jpg"); // 0.48 MP, several scans
+  const o = { maxPixels: 40_000_000 };
+  await adaptiveDecoder(pool, () => false, 800 * 600)(progressive, o);
+  assert.deepEqual(pooled, [progressive.length], "its scans make it costlier than its pixels");
+  await adaptiveDecoder(pool, () => false, 800 * 600 * 20)(progressive, o);
+  assert.deepEqual(pooled, [progressive.length], "within the work budget: inline");
 });
 
 Deno.test("decoders write into the buffer they are given: inline in place, the pool there and back", async () => {
