@@ -186,6 +186,15 @@ Deno.test("dispatcher: health, ejection, re-admission, admin API, drain", async 
     });
     assert.equal(unknown.status, 404);
     await unknown.body?.cancel();
+
+    for (const url of ["http://127.0.0.1:0", "http://u:p@127.0.0.1:6001", "ftp://127.0.0.1:1"]) {
+      const refused = await fetch(`${d.url}/admin/replicas`, {
+        method: "PUT",
+        body: JSON.stringify({ url }),
+      });
+      assert.equal(refused.status, 400, url);
+      assert.match((await refused.json()).error.message, /must be http\(s\):\/\/host:port/);
+    }
   });
 
   await d.stop();

@@ -206,6 +206,10 @@ Deno.test("replica over HTTP", async (t) => {
     assert.deepEqual([json.status, json.json.error.code], [415, "unsupported_media_type"]);
     const topk = await post(`${url}/predict?topk=99`, multipart(jpeg));
     assert.deepEqual([topk.status, topk.json.error.code], [400, "malformed_request"]);
+    for (const loose of ["0x5", "5e0", "%205", "5.0", "+5"]) {
+      const r = await post(`${url}/predict?topk=${loose}`, multipart(jpeg));
+      assert.deepEqual([r.status, r.json.error.code], [400, "malformed_request"], loose);
+    }
     const broken = await post(`${url}/predict`, "--x\r\nnonsense", {
       "content-type": "multipart/form-data; boundary=x",
     });

@@ -39,7 +39,10 @@ export interface PoolOptions {
   onCapacity?: () => void;
 }
 
-/** Normalises a replica URL (no trailing slash); throws on anything but http(s). */
+/**
+ * Normalises a replica URL (no trailing slash). Throws on anything but `http(s)://host[:port]`
+ * with an optional base path: another scheme, credentials, a query or fragment, port 0.
+ */
 export function normaliseUrl(raw: string): string {
   let url: URL;
   try {
@@ -47,9 +50,10 @@ export function normaliseUrl(raw: string): string {
   } catch {
     throw new RangeError(`replica URL must be http(s)://host:port: got ${raw}`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new RangeError(`replica URL must be http(s)://host:port: got ${raw}`);
-  }
+  const plain = (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "" &&
+    url.username === "" && url.password === "" && url.search === "" && url.hash === "" &&
+    url.port !== "0" && !raw.includes("?") && !raw.includes("#");
+  if (!plain) throw new RangeError(`replica URL must be http(s)://host:port: got ${raw}`);
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
 }
 

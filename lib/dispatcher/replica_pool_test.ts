@@ -98,5 +98,17 @@ Deno.test("ReplicaPool", async (t) => {
     assert.equal(normaliseUrl("http://127.0.0.1:6001/"), A);
     assert.throws(() => normaliseUrl("ftp://x"), /must be http\(s\):\/\/host:port: got ftp:\/\/x/);
     assert.throws(() => normaliseUrl("nonsense"), /got nonsense/);
+    for (
+      const bad of [
+        "http://127.0.0.1:0",
+        "http://user:pw@127.0.0.1:6001",
+        "http://127.0.0.1:6001/?x=1",
+        "http://127.0.0.1:6001/#f",
+        "http://127.0.0.1:6001?",
+        "http://127.0.0.1:65536",
+      ]
+    ) {
+      assert.throws(() => normaliseUrl(bad), /must be http\(s\):\/\/host:port/, bad);
+    }
   });
 });

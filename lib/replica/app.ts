@@ -68,7 +68,7 @@ export interface ReplicaDeps {
 
 function parseTopk(raw: string | undefined | null, max: number): number {
   if (raw === undefined || raw === null || raw === "") return Math.min(5, max);
-  const k = Number(raw);
+  const k = /^[0-9]{1,4}$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(k) || k < 1 || k > max) {
     throw new HttpError(
       400,

@@ -128,7 +128,11 @@ export function parseInferRequest(
   headerLength: string | null,
   model: OipModel,
 ): InferRequest {
-  const jsonEnd = headerLength === null ? body.length : Number(headerLength);
+  const jsonEnd = headerLength === null
+    ? body.length
+    : /^[0-9]{1,10}$/.test(headerLength)
+    ? Number(headerLength)
+    : NaN;
   if (!Number.isInteger(jsonEnd) || jsonEnd < 0 || jsonEnd > body.length) {
     throw bad(`Inference-Header-Content-Length must be 0..${body.length}: got ${headerLength}`);
   }

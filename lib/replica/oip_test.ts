@@ -45,3 +45,15 @@ Deno.test("parseInferRequest: nested [1][3][224][224] data equals the flat list"
   assert.deepEqual(b.data, a.data);
   assert.equal(a.data[FLOATS - 1], Math.fround(flat[FLOATS - 1]));
 });
+
+Deno.test("parseInferRequest: Inference-Header-Content-Length is decimal digits only", () => {
+  const body = request(new Array(FLOATS).fill(0));
+  assert.equal(parseInferRequest(body, String(body.length), MODEL).batch, 1);
+  for (const bad of ["0x10", " 12", "1e2", "-0", "12.0", ""]) {
+    assert.throws(
+      () => parseInferRequest(body, bad, MODEL),
+      (e) => e instanceof HttpError && e.status === 400,
+      JSON.stringify(bad),
+    );
+  }
+});
