@@ -3,7 +3,8 @@
  * replicas, the built-in scraper. Checks the report files and that each run's series are whole.
  */
 import assert from "node:assert/strict";
-import { run } from "../compare.ts";
+import { compareCommands } from "../lib/compare/mod.ts";
+import { runCommand } from "../lib/shared/mod.ts";
 
 Deno.test({
   name: "compare.ts live: two policies on the real stack",
@@ -13,13 +14,13 @@ Deno.test({
     const out = await Deno.makeTempDir({ prefix: "compare_live_" });
     const lines: string[] = [];
     try {
-      const code = await run([
-        "run",
+      const { commands } = compareCommands((l) => lines.push(l));
+      const code = await runCommand(commands.run, [
         ...["--mode", "live", "--scenario", "spike", "--policies", "hpa,cpa"],
         ...["--duration", "25", "--peak-rps", "8", "--interval", "3", "--window-s", "10"],
         ...["--metrics", "scrape", "--startup-delay-s", "0", "--max", "2"],
         ...["--seed", "7", "--out", out],
-      ], (l) => lines.push(l));
+      ]);
       await t.step("exits 0 and prints the table and the report path", () => {
         assert.equal(code, 0, lines.join("\n"));
         assert.ok(lines.some((l) => l.includes("| hpa |")), lines.join("\n"));

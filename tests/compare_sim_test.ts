@@ -1,11 +1,28 @@
-/** compare.ts in simulation mode and its flag handling, in process. */
+/**
+ * compare.ts: simulation mode in process (the `run` command), and the command line through the
+ * entry script as a process (help, usage errors, exit codes, messages).
+ */
 import assert from "node:assert/strict";
-import { run } from "../compare.ts";
+import { compareCommands } from "../lib/compare/mod.ts";
+import { runCommand } from "../lib/shared/mod.ts";
 
+/** `compare run ARGS` in process: its exit code and the lines it printed. */
 async function compare(args: string[]): Promise<{ code: number; lines: string[] }> {
   const lines: string[] = [];
-  const code = await run(args, (l) => lines.push(l));
+  const code = await runCommand(compareCommands((l) => lines.push(l)).commands.run, args);
   return { code, lines };
+}
+
+/** `deno run -A compare.ts ARGS` as a process: its exit code, stdout and stderr. */
+async function entry(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "compare.ts", ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }
 
 Deno.test("compare.ts sim", async (t) => {
@@ -54,27 +71,44 @@ Deno.test("compare.ts sim", async (t) => {
 });
 
 Deno.test("compare.ts flags", async (t) => {
-  const cases: [string, string[], number, RegExp | null][] = [
-    ["--help", ["--help"], 0, /Usage: deno task compare/],
+  const cases: [string, string[], number, RegExp][] = [
+    [
+      "--help",
+      ["--help"],
+      0,
+      /Usage: deno task compare[^]*Commands: run\|calibrate\|validate\|demo/,
+    ],
     ["subcommand help", ["calibrate", "--help"], 0, /--rounds/],
+    ["validate's and demo's own policies", ["demo", "--help"], 0, /"hpa,cpa-seed,cpa"; env/],
   ];
   for (const [name, args, want, pattern] of cases) {
     await t.step(name, async () => {
-      const { code, lines } = await compare(args);
+      const { code, stdout } = await entry(args);
       assert.equal(code, want);
-      if (pattern) assert.match(lines.join("\n"), pattern);
+      assert.match(stdout, pattern);
     });
   }
-  const bad: [string, string[]][] = [
-    ["unknown policy", ["--policies", "hpa,nope"]],
-    ["unknown mode", ["--mode", "cloud"]],
-    ["unknown flag", ["--frobnicate"]],
-    ["negative slo", ["--slo-ms", "-1"]],
+  const bad: [string, string[], string][] = [
+    [
+      "unknown policy",
+      ["--policies", "hpa,nope"],
+      "--policies entries must be one of hpa, cpa-seed, cpa, kpa, queue: got nope",
+    ],
+    ["unknown mode", ["--mode", "cloud"], "--mode must be one of live|sim: got cloud"],
+    ["unknown flag", ["--frobnicate"], "Unknown option '--frobnicate'"],
+    ["negative slo", ["--slo-ms", "-1"], "Option '--slo-ms' argument is ambiguous"],
+    ["unknown command", ["frobnicate"], 'unknown command "frobnicate"'],
   ];
-  for (const [name, args] of bad) {
-    await t.step(`${name} exits 2`, async () => assert.equal((await compare(args)).code, 2));
+  for (const [name, args, message] of bad) {
+    await t.step(`${name} exits 2`, async () => {
+      const { code, stderr } = await entry(args);
+      assert.equal(code, 2);
+      assert.ok(stderr.startsWith(`compare: ${message}`), stderr);
+    });
   }
-  await t.step("unknown scenario is named", async () => {
-    await assert.rejects(() => compare(["--scenario", "nope", "--out", "/tmp/x"]), /got nope/);
+  await t.step("unknown scenario is named, exits 1", async () => {
+    const { code, stderr } = await entry(["--scenario", "nope", "--out", "/tmp/x"]);
+    assert.equal(code, 1);
+    assert.match(stderr, /^compare: .*got nope/);
   });
 });

@@ -12,16 +12,23 @@ import {
   compareLive,
   type CompareOptions,
   compareSim,
+  liveMetrics,
+  liveOracle,
+  liveRunOptions,
   liveSpecs,
   readCalibration,
   summaryTable,
-} from "./command.ts";
+} from "./run.ts";
 import { measureCalibration } from "./measure_calibration.ts";
 import { machineSchedule } from "./workloads.ts";
-import { runLive } from "./live_mode.ts";
-import { prometheusOnPath } from "../metrics/mod.ts";
-import { medianRows, simulateSchedule, validationRows, validationTable } from "./validate.ts";
-import { liveOracle } from "./command.ts";
+import { type LiveOptions, runLive } from "./live_mode.ts";
+import {
+  medianRows,
+  simulateSchedule,
+  type ValidationRow,
+  validationRows,
+  validationTable,
+} from "./validate.ts";
 import { K8S_CALIBRATION, withStartupDelay } from "../sim/mod.ts";
 
 /** What the demo produced. */
@@ -99,53 +106,20 @@ export async function runValidate(
   );
   const sloSeconds = o.sloMs / 1000;
   const oracle = liveOracle(schedule, calibration, { sloSeconds, maxReplicas: o.max });
-  const metrics = o.metrics === "auto"
-    ? (await prometheusOnPath() ? "prometheus" : "scrape")
-    : o.metrics as "scrape" | "prometheus";
+  const metrics = await liveMetrics(o.metrics);
   progress(`validate: ${schedule.description}, live then simulated (${calibration.name})`);
-  const settings = {
+  const live = liveRunOptions(o, {
     specs: liveSpecs(o, calibration),
-    seed: o.seed,
-    sloSeconds,
-    intervalSeconds: o.interval,
-    windowSeconds: o.windowS,
-    initialReplicas: o.initial,
-    minReplicas: o.min,
-    maxReplicas: o.max,
-    holdSeconds: 10,
+    schedule,
+    metrics,
     oracleReplicaSeconds: oracle.replicaSeconds,
-    draws: SIM_DRAWS,
-  };
+    progress,
+  });
   // the live actuator holds a new replica pending for the startup delay before it starts
   const simulated = withStartupDelay(calibration, o.startupDelayS);
-  const sim = simulateSchedule(schedule, o.policies, simulated, settings);
-  const repeats = Math.max(1, Math.round(o.repeat ?? 1));
-  const lives: ReportRun[][] = [];
-  for (let r = 0; r < repeats; r++) {
-    if (repeats > 1) progress(`validate: live repeat ${r + 1} of ${repeats}`);
-    lives.push(
-      await runLive({
-        ...settings,
-        policies: o.policies,
-        schedule,
-        workDir: repeats > 1 ? `${o.out}/live_runs/${r + 1}` : `${o.out}/live_runs`,
-        metrics,
-        startupDelaySeconds: o.startupDelayS,
-        replicaArgs: o.replicaArgs,
-        imagesDir: o.images,
-        progress,
-        signal: o.signal,
-      }),
-    );
-  }
+  const sim = simulateSchedule(schedule, o.policies, simulated, { ...live, draws: SIM_DRAWS });
+  const lives = await liveRepeats(live, Math.max(1, Math.round(o.repeat ?? 1)));
   const rows = medianRows(lives.map((l) => validationRows(l, sim)));
-  // The report charts the repeat whose p95s are closest to the medians.
-  const distance = (l: ReportRun[]) =>
-    l.reduce((sum, run) => {
-      const row = rows.find((x) => x.policy === run.policy)!;
-      return sum + Math.abs(run.summary.p95 - row.liveP95);
-    }, 0);
-  const live = lives.reduce((best, l) => (distance(l) < distance(best) ? l : best));
   const table = validationTable(rows);
   await writeReport(o.out, {
     title: `resnet18 autoscaling: live vs simulated, ${schedule.name}`,
@@ -155,7 +129,7 @@ export async function runValidate(
     sloSeconds,
     createdAt: new Date().toISOString(),
     stepSeconds: 1,
-    runs: live.flatMap((l) => [
+    runs: closestRepeat(lives, rows).flatMap((l) => [
       { ...l, label: `${l.policy} live` },
       sim.find((s) => s.policy === l.policy)!,
     ]),
@@ -164,4 +138,25 @@ export async function runValidate(
   });
   await Deno.writeTextFile(`${o.out}/validation.json`, JSON.stringify(rows, null, 1) + "\n");
   return table;
+}
+
+/** The live runs `repeats` times (each in its own directory when more than once). */
+async function liveRepeats(live: LiveOptions, repeats: number): Promise<ReportRun[][]> {
+  const lives: ReportRun[][] = [];
+  for (let r = 0; r < repeats; r++) {
+    if (repeats > 1) live.progress?.(`validate: live repeat ${r + 1} of ${repeats}`);
+    const workDir = repeats > 1 ? `${live.workDir}/${r + 1}` : live.workDir;
+    lives.push(await runLive({ ...live, workDir }));
+  }
+  return lives;
+}
+
+/** The report charts the repeat whose p95s are closest to the medians. */
+function closestRepeat(lives: ReportRun[][], rows: ValidationRow[]): ReportRun[] {
+  const distance = (l: ReportRun[]) =>
+    l.reduce((sum, run) => {
+      const row = rows.find((x) => x.policy === run.policy)!;
+      return sum + Math.abs(run.summary.p95 - row.liveP95);
+    }, 0);
+  return lives.reduce((best, l) => (distance(l) < distance(best) ? l : best));
 }

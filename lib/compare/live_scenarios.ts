@@ -1,16 +1,8 @@
 /**
  * Scenarios scaled to this machine for live runs: the same shapes as the cluster scenarios
  * (lib/sim/scenarios.ts), squeezed into `durationSeconds` and scaled so their peak is `peakRate`
- * requests per second (what a few local replicas can serve). Traces are compressed in time to the
- * duration (averaged per second) and scaled to the peak.
- *
- * | name | shape (D = duration, P = peak) |
- * | --- | --- |
- * | step | 0.25 P, P from D/4, back to 0.25 P at 3D/4 |
- * | spike | 0.25 P with a spike to P from D/3 lasting D/4 |
- * | diurnal | sine between 0.1 P and P, one period, trough first |
- * | ramp | 0.1 P → P linearly |
- * | traces | the cluster scenario compressed to D, peak P |
+ * requests per second (what a few local replicas can serve); traces are compressed in time to the
+ * duration (averaged per second). The shapes: lib/compare/README.md.
  *
  * @module
  */

@@ -1,12 +1,8 @@
 /**
  * From what a live run recorded to the report's figures, computed the way the simulator's are
- * (lib/sim/summary.ts): the load tester's `requests.csv` (one line per request) and one replica
- * sample per second (pods alive, the autoscaler's target, ready replicas).
- *
- * Each request is counted in the second it was scheduled (its arrival): served (2xx; late when
- * its corrected latency is over the SLO), rejected (429, 503, or dropped by the load tester
- * before sending) or failed (anything else: 504, connection errors, timeouts). Pure functions:
- * the caller reads the files.
+ * (lib/sim/summary.ts): the load tester's `requests.csv` (one line per request, counted in the
+ * second it was scheduled as served, rejected or failed; see lib/compare/README.md) and one
+ * replica sample per second. Pure functions: the caller reads the files.
  *
  * @module
  */

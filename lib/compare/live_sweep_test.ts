@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { sweepFromRuns } from "./live_sweep.ts";
-import { parseKnobValues } from "./command.ts";
+import { parseKnobValues } from "./run.ts";
 import { throughputFactor } from "./measure_calibration.ts";
 import type { ReportRun } from "../report/mod.ts";
 import { summary } from "../testing/report_fixture.ts";

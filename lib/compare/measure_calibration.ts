@@ -1,24 +1,9 @@
 /**
  * `compare calibrate`: measures the real replica on this machine and writes a simulator
- * {@link Calibration}. One replica process (the backend and threads the live runs use) is started
- * and timed to ready (startup), then for each batch size b, `rounds` times, one request and right
- * behind it b more are sent at once: the first finds the model idle and runs alone, and the b
- * others queue behind it and run as one batch. Each batch's service time is the
- * `timing_ms.inference` its requests report, filed under the `batch_size` they report (not the
- * size asked for: a burst of b requests sent to an idle replica runs as 1 + (b − 1)); the
- * per-request overhead is the median decode + preprocess time. Throughput per thread count is a
- * closed loop of 16 clients for a few seconds against a replica with that many threads; when it
- * is below what the largest batch's inference time implies (decode, HTTP and JSON on the
- * replica's main thread, and on a small machine the other processes), every batch time is scaled
- * up to match it, so the simulated replica saturates where the real one does.
- *
- * The replica's `process_cpu_seconds_total` gives two more figures: the CPU it spends per request
- * outside its batches (read before and after the bursts: HPA's input counts it), and the cores it
- * keeps busy while starting (its CPU seconds at ready over the startup time). With the machine's
- * core count they describe a shared host (`host`): the replicas of a live run share this machine,
- * and a starting one slows those serving. By how much is measured too: a serial loop of requests
- * runs against the replica before and while a second one starts beside it, and the slowdown of its
- * batches gives the cores a start effectively takes (`startupCores`).
+ * {@link Calibration}: startup time and CPU, batch service times from bursts of 1 + b requests
+ * (filed under the batch size the replica reports), the per-request overhead and CPU outside
+ * batches, closed-loop throughput per thread count (batch times scaled up to it), and how much a
+ * starting replica slows a serving one on this shared host. The method: lib/compare/README.md.
  *
  * @module
  */
@@ -162,13 +147,40 @@ export function throughputFactor(
   return Math.max(1, largest.size / mean / imagesPerSecond);
 }
 
-/** Measures the replica (see the module doc) and returns the calibration. */
+/** The measured replica's settings. */
+interface Setup {
+  /** Replica backend. */
+  backend: "native" | "wasm";
+  /** Threads of the measured replica. */
+  threads: number;
+  /** Batches per size. */
+  rounds: number;
+  /** The image every request sends. */
+  body: Uint8Array;
+  /** Progress lines. */
+  log: (line: string) => void;
+}
+
+/** What the bursts against one replica measured. */
+interface Bursts {
+  /** Batch service times by the batch size the requests reported. */
+  bySize: Map<number, number[]>;
+  /** Decode + preprocess times of every request, seconds. */
+  decode: number[];
+  /** CPU seconds per request outside its batch. */
+  requestCpu: number;
+}
+
+/** Measures the replica (see lib/compare/README.md) and returns the calibration. */
 export async function measureCalibration(options: CalibrateOptions = {}): Promise<Calibration> {
-  const backend = options.backend ?? "native", threads = options.threads ?? 1;
-  const sizes = options.batchSizes ?? [1, 2, 4, 8];
-  const rounds = options.rounds ?? 30;
-  const log = options.progress ?? (() => {});
-  const body = syntheticJpeg(224, 224, createRng(1));
+  const setup: Setup = {
+    backend: options.backend ?? "native",
+    threads: options.threads ?? 1,
+    rounds: options.rounds ?? 30,
+    body: syntheticJpeg(224, 224, createRng(1)),
+    log: options.progress ?? (() => {}),
+  };
+  const { backend, threads, log } = setup;
   const t0 = performance.now();
   const replica = await startScript("replica.ts", replicaArgs(backend, threads), {
     timeoutMs: 120_000,
@@ -179,72 +191,131 @@ export async function measureCalibration(options: CalibrateOptions = {}): Promis
     `calibrate: replica (${backend}, ${threads} thread) ready in ${startupSeconds.toFixed(1)} s` +
       ` using ${startupCpuCores.toFixed(2)} cores`,
   );
-  const cores = navigator.hardwareConcurrency;
   let hostStartupCores = startupCpuCores;
-  const bySize = new Map<number, number[]>();
-  const decode: number[] = [];
-  let requestCpu = 0;
+  let bursts: Bursts;
   try {
-    for (let i = 0; i < 5; i++) await predict(replica.url, body); // warm
-    const cpuBefore = await cpuSeconds(replica.url);
-    let requests = 0, batchSeconds = 0;
-    for (const size of sizes) {
-      for (let r = 0; r < rounds; r++) {
-        const leader = predict(replica.url, body);
-        const rest = size === 1
-          ? []
-          : Array.from({ length: size }, () => predict(replica.url, body));
-        const results = await Promise.all([leader, ...rest]);
-        requests += results.length;
-        decode.push(...results.map((x) => x.decodeMs / 1000));
-        for (const [batchSize, seconds] of batchTimes(results)) {
-          batchSeconds += seconds;
-          if (!bySize.has(batchSize)) bySize.set(batchSize, []);
-          bySize.get(batchSize)!.push(seconds);
-        }
-      }
-      log(`calibrate: bursts of 1 + ${size === 1 ? 0 : size}: ${rounds} rounds`);
-    }
-    const cpu = (await cpuSeconds(replica.url)) - cpuBefore;
-    requestCpu = requestCpuSeconds({ cpuSeconds: cpu, requests, batchSeconds, threads });
-    log(`calibrate: ${(requestCpu * 1000).toFixed(1)} ms CPU per request outside its batch`);
+    bursts = await measureBursts(replica.url, setup, options.batchSizes ?? [1, 2, 4, 8]);
     if (options.startupInterference !== false) {
-      const slowdown = await startupSlowdown(replica.url, body, replicaArgs(backend, threads));
-      hostStartupCores = startupCores({ slowdown, cores, threads, cpuCores: startupCpuCores });
-      log(
-        `calibrate: a replica starting beside it slows its batches ×${slowdown.toFixed(2)}:` +
-          ` ${hostStartupCores.toFixed(2)} cores on this ${cores}-core host`,
-      );
+      hostStartupCores = await measureStartupCores(replica.url, setup, startupCpuCores);
     }
   } finally {
     await replica.stop();
   }
+  const samples = batchSamples(bursts.bySize, log);
+  const perThreads = await measureThroughputs(
+    setup,
+    options.throughputThreads ?? [1, 2],
+    options.throughputSeconds ?? 5,
+  );
+  return fitCalibration(setup, { bursts, samples, perThreads, startupSeconds, hostStartupCores });
+}
+
+/**
+ * Bursts of one request and right behind it b more, `rounds` times per batch size b: the batch
+ * times by reported size, every request's decode time, and the CPU per request outside batches.
+ */
+async function measureBursts(url: string, setup: Setup, sizes: number[]): Promise<Bursts> {
+  const { body, rounds, log } = setup;
+  const bySize = new Map<number, number[]>();
+  const decode: number[] = [];
+  for (let i = 0; i < 5; i++) await predict(url, body); // warm
+  const cpuBefore = await cpuSeconds(url);
+  let requests = 0, batchSeconds = 0;
+  for (const size of sizes) {
+    for (let r = 0; r < rounds; r++) {
+      const leader = predict(url, body);
+      const rest = size === 1 ? [] : Array.from({ length: size }, () => predict(url, body));
+      const results = await Promise.all([leader, ...rest]);
+      requests += results.length;
+      decode.push(...results.map((x) => x.decodeMs / 1000));
+      for (const [batchSize, seconds] of batchTimes(results)) {
+        batchSeconds += seconds;
+        if (!bySize.has(batchSize)) bySize.set(batchSize, []);
+        bySize.get(batchSize)!.push(seconds);
+      }
+    }
+    log(`calibrate: bursts of 1 + ${size === 1 ? 0 : size}: ${rounds} rounds`);
+  }
+  const cpu = (await cpuSeconds(url)) - cpuBefore;
+  const threads = setup.threads;
+  const requestCpu = requestCpuSeconds({ cpuSeconds: cpu, requests, batchSeconds, threads });
+  log(`calibrate: ${(requestCpu * 1000).toFixed(1)} ms CPU per request outside its batch`);
+  return { bySize, decode, requestCpu };
+}
+
+/** The cores a replica starting beside the measured one effectively takes on this host. */
+async function measureStartupCores(url: string, setup: Setup, cpuCores: number): Promise<number> {
+  const { backend, threads } = setup;
+  const cores = navigator.hardwareConcurrency;
+  const slowdown = await startupSlowdown(url, setup.body, replicaArgs(backend, threads));
+  const startup = startupCores({ slowdown, cores, threads, cpuCores });
+  setup.log(
+    `calibrate: a replica starting beside it slows its batches ×${slowdown.toFixed(2)}:` +
+      ` ${startup.toFixed(2)} cores on this ${cores}-core host`,
+  );
+  return startup;
+}
+
+/** The batch sizes seen at least twice, in order, with their times (logged). */
+function batchSamples(
+  bySize: Map<number, number[]>,
+  log: (line: string) => void,
+): BatchSamples[] {
   const samples: BatchSamples[] = [...bySize].filter(([, s]) => s.length >= 2)
     .sort(([a], [b]) => a - b).map(([size, seconds]) => ({ size, seconds }));
   for (const { size, seconds } of samples) {
     const mean = seconds.reduce((a, b) => a + b, 0) / seconds.length;
     log(`calibrate: batch ${size}: mean ${(mean * 1000).toFixed(1)} ms over ${seconds.length}`);
   }
+  return samples;
+}
+
+/** Closed-loop images per second of a fresh replica per thread count. */
+async function measureThroughputs(
+  setup: Setup,
+  threadCounts: number[],
+  seconds: number,
+): Promise<{ threads: number; imagesPerSecond: number }[]> {
   const perThreads: { threads: number; imagesPerSecond: number }[] = [];
-  for (const t of options.throughputThreads ?? [1, 2]) {
-    const r = await startScript("replica.ts", replicaArgs(backend, t), { timeoutMs: 120_000 });
+  for (const t of threadCounts) {
+    const args = replicaArgs(setup.backend, t);
+    const r = await startScript("replica.ts", args, { timeoutMs: 120_000 });
     try {
-      for (let i = 0; i < 5; i++) await predict(r.url, body);
-      const ips = await throughput(r.url, body, options.throughputSeconds ?? 5);
+      for (let i = 0; i < 5; i++) await predict(r.url, setup.body);
+      const ips = await throughput(r.url, setup.body, seconds);
       perThreads.push({ threads: t, imagesPerSecond: Math.round(ips * 10) / 10 });
-      log(`calibrate: ${t} thread(s): ${ips.toFixed(1)} images/s`);
+      setup.log(`calibrate: ${t} thread(s): ${ips.toFixed(1)} images/s`);
     } finally {
       await r.stop();
     }
   }
+  return perThreads;
+}
+
+/** The calibration from the measurements, batch times scaled to the closed-loop throughput. */
+function fitCalibration(
+  setup: Setup,
+  m: {
+    bursts: Bursts;
+    samples: BatchSamples[];
+    perThreads: { threads: number; imagesPerSecond: number }[];
+    startupSeconds: number;
+    hostStartupCores: number;
+  },
+): Calibration {
+  const { backend, threads, rounds, log } = setup;
+  const decode = m.bursts.decode;
   decode.sort((a, b) => a - b);
   const overhead = decode[Math.floor(decode.length / 2)] ?? 0;
-  const measured = perThreads.find((p) => p.threads === threads)?.imagesPerSecond;
-  const factor = throughputFactor(samples, measured);
+  const measured = m.perThreads.find((p) => p.threads === threads)?.imagesPerSecond;
+  const factor = throughputFactor(m.samples, measured);
   if (factor > 1) {
     log(`calibrate: batch times × ${factor.toFixed(2)} to match ${measured} images/s end to end`);
   }
-  const scaled = samples.map((s) => ({ size: s.size, seconds: s.seconds.map((x) => x * factor) }));
+  const scaled = m.samples.map((s) => ({
+    size: s.size,
+    seconds: s.seconds.map((x) => x * factor),
+  }));
   return calibrationFromSamples(scaled, {
     name: `measured-${backend}-${threads}t`,
     source: `compare calibrate on this machine, ${new Date().toISOString()}: ${backend} ` +
@@ -252,16 +323,20 @@ export async function measureCalibration(options: CalibrateOptions = {}): Promis
       (factor > 1 ? `; batch times × ${factor.toFixed(2)} to the closed-loop throughput` : ""),
     requestOverheadSeconds: overhead,
     threads,
-    requestCpuSeconds: requestCpu,
+    requestCpuSeconds: m.bursts.requestCpu,
     cpuRequestMilli: 1000 * threads,
     cpuLimitMilli: 1000 * threads,
     startup: {
       distribution: "lognormal",
-      medianSeconds: Math.max(0.5, startupSeconds),
+      medianSeconds: Math.max(0.5, m.startupSeconds),
       sigma: 0.2,
-      minSeconds: Math.max(0.1, startupSeconds / 2),
+      minSeconds: Math.max(0.1, m.startupSeconds / 2),
     },
-    host: { cores, startupCores: hostStartupCores, backgroundCores: 0 },
-    ...(perThreads.length ? { throughputByThreads: perThreads } : {}),
+    host: {
+      cores: navigator.hardwareConcurrency,
+      startupCores: m.hostStartupCores,
+      backgroundCores: 0,
+    },
+    ...(m.perThreads.length ? { throughputByThreads: m.perThreads } : {}),
   });
 }

@@ -1,12 +1,9 @@
 /**
  * Sim-to-real check (`compare validate`): one small live workload run on the real stack and in
- * the simulator with the same seed, the machine's calibration and the live control settings
- * (1 s scrapes, the live rate window and autoscaler period), then the differences per policy:
- * p95, violations, replica-seconds and the replica timeline (mean absolute difference per second).
- * With `--repeat N` the live side runs N times and each live figure is the median of the N. The
- * simulated side is likewise the median of several draws of the replicas' randomness (service and
- * startup times, `serviceSeed`) under the same arrivals: one draw's p95 of a minute's ~800
- * requests moves by up to ±7% from draw to draw.
+ * the simulator with the same seed, the machine's calibration and the live control settings,
+ * then the differences per policy: p95, violations, replica-seconds and the replica timeline.
+ * Each side is a median: of `--repeat N` live runs, and of several draws of the replicas'
+ * randomness in the simulator (why: lib/compare/README.md).
  *
  * @module
  */

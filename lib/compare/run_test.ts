@@ -5,8 +5,9 @@ import {
   parseSpecs,
   readCalibration,
   summaryTable,
-} from "./command.ts";
-import { gaugeValue, windowedQueries } from "./live_mode.ts";
+} from "./run.ts";
+import { gaugeValue } from "./live_mode.ts";
+import { windowedQueries } from "./live_stack.ts";
 import { prometheusConfig, prometheusOnPath, startPrometheus } from "../metrics/mod.ts";
 import { scenarioName, traceScenario } from "./workloads.ts";
 import { K8S_CALIBRATION } from "../sim/mod.ts";

@@ -16,7 +16,7 @@ import {
   startupMeanSeconds,
   type StudyResult,
 } from "../sim/mod.ts";
-import { runLive } from "./live_mode.ts";
+import { type LiveOptions, runLive } from "./live_mode.ts";
 import { runLiveSweep, sweepFromRuns } from "./live_sweep.ts";
 import type { LiveSchedule } from "./live_scenarios.ts";
 import { prometheusOnPath } from "../metrics/mod.ts";
@@ -184,6 +184,40 @@ export function liveSpecs(
   return { ...specs, cpa: { ...model, ...specs.cpa } };
 }
 
+/** The metric source of live runs: `auto` is Prometheus when it is on PATH, else the scraper. */
+export async function liveMetrics(metrics: string): Promise<"scrape" | "prometheus"> {
+  if (metrics !== "auto") return metrics as "scrape" | "prometheus";
+  return await prometheusOnPath() ? "prometheus" : "scrape";
+}
+
+/** What the live runs share: the stack's settings from the options, and the run's own parts. */
+export function liveRunOptions(
+  o: CompareOptions,
+  run: Pick<LiveOptions, "specs" | "schedule" | "metrics" | "oracleReplicaSeconds" | "progress">,
+): LiveOptions {
+  return {
+    specs: run.specs,
+    policies: o.policies,
+    schedule: run.schedule,
+    seed: o.seed,
+    sloSeconds: o.sloMs / 1000,
+    workDir: `${o.out}/live_runs`,
+    metrics: run.metrics,
+    intervalSeconds: o.interval,
+    windowSeconds: o.windowS,
+    initialReplicas: o.initial,
+    minReplicas: o.min,
+    maxReplicas: o.max,
+    startupDelaySeconds: o.startupDelayS,
+    replicaArgs: o.replicaArgs,
+    imagesDir: o.images,
+    oracleReplicaSeconds: run.oracleReplicaSeconds,
+    holdSeconds: 10,
+    progress: run.progress,
+    signal: o.signal,
+  };
+}
+
 /** Live comparison: returns the report input. */
 export async function compareLive(
   o: CompareOptions,
@@ -193,36 +227,26 @@ export async function compareLive(
     { scenario: o.scenario, traceFile: o.trace || undefined, tracesDir: o.tracesDir },
     { durationSeconds: o.duration || 90, peakRate: o.peakRps },
   );
-  const metrics = o.metrics === "auto"
-    ? (await prometheusOnPath() ? "prometheus" : "scrape")
-    : o.metrics as "scrape" | "prometheus";
+  const metrics = await liveMetrics(o.metrics);
   const sloSeconds = o.sloMs / 1000;
   const calibration = await readCalibration(o.calibration, K8S_CALIBRATION);
   const oracle = liveOracle(schedule, calibration, { sloSeconds, maxReplicas: o.max });
   progress(`live workload: ${schedule.description} (${schedule.counts.length} s)`);
-  const liveOptions = {
+  const liveOptions = liveRunOptions(o, {
     specs: liveSpecs(o, calibration),
-    policies: o.policies,
     schedule,
-    seed: o.seed,
-    sloSeconds,
-    workDir: `${o.out}/live_runs`,
     metrics,
-    intervalSeconds: o.interval,
-    windowSeconds: o.windowS,
-    initialReplicas: o.initial,
-    minReplicas: o.min,
-    maxReplicas: o.max,
-    startupDelaySeconds: o.startupDelayS,
-    replicaArgs: o.replicaArgs,
-    imagesDir: o.images,
     oracleReplicaSeconds: oracle.replicaSeconds,
-    holdSeconds: 10,
     progress,
-    signal: o.signal,
-  };
+  });
   const runs: ReportRun[] = await runLive(liveOptions);
   const swept = o.sweep ? await runLiveSweep(liveOptions, parseKnobValues(o.knobValues)) : [];
+  const oraclePoint = {
+    policy: "oracle",
+    value: NaN,
+    violationsPercent: 0,
+    replicaSeconds: oracle.replicaSeconds,
+  };
   return {
     title: `resnet18 autoscaling (live): ${schedule.name}`,
     mode: "live",
@@ -233,16 +257,7 @@ export async function compareLive(
     stepSeconds: 1,
     runs,
     oracle: { replicas: oracle.replicas, replicaSeconds: oracle.replicaSeconds, summary: null },
-    ...(swept.length > 0
-      ? {
-        sweep: sweepFromRuns(swept, {
-          policy: "oracle",
-          value: NaN,
-          violationsPercent: 0,
-          replicaSeconds: oracle.replicaSeconds,
-        }),
-      }
-      : {}),
+    ...(swept.length > 0 ? { sweep: sweepFromRuns(swept, oraclePoint) } : {}),
     notes: [
       `Live on this machine: metrics ${metrics}, interval ${o.interval} s, window ${o.windowS} s, ` +
       `replicas ${o.min}–${o.max} (${o.replicaArgs}), startup delay ${o.startupDelayS} s.`,
