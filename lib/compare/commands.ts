@@ -24,16 +24,16 @@ import {
 } from "./run.ts";
 
 /** Where a command's lines go. */
-type Log = (line: string) => void;
+export type CompareLog = (line: string) => void;
 
 /** A command's options: the comparison's, and `calibrate`'s rounds. */
-type Options = CompareOptions & { rounds: number };
+export type CompareRunOptions = CompareOptions & { rounds: number };
 
 /**
  * The flags as a comparison's options; a bad `--policies`, `--knob-values` or `--specs` is a
  * usage error (exit 2).
  */
-export function compareOptions(f: Flags<typeof COMPARE_FLAGS>): Options {
+export function compareOptions(f: Flags<typeof COMPARE_FLAGS>): CompareRunOptions {
   try {
     parseKnobValues(f.knobValues);
     parseSpecs(f.specs);
@@ -44,14 +44,14 @@ export function compareOptions(f: Flags<typeof COMPARE_FLAGS>): Options {
 }
 
 /** `compare run`: the comparison and its report; prints the table. */
-async function run(o: Options, log: Log): Promise<void> {
+async function run(o: CompareRunOptions, log: CompareLog): Promise<void> {
   const { path, input } = await runCompare(o, log);
   log(summaryTable(input));
   log(`report: ${path}`);
 }
 
 /** `compare calibrate`: measures the replica; `--out` is the file (out/calibration.json). */
-async function calibrate(o: Options, log: Log): Promise<void> {
+async function calibrate(o: CompareRunOptions, log: CompareLog): Promise<void> {
   const path = o.out === COMPARE_FLAGS.out.default ? "out/calibration.json" : o.out;
   const cal = await measureCalibration({ rounds: o.rounds, progress: log });
   await Deno.mkdir(path.split("/").slice(0, -1).join("/") || ".", { recursive: true });
@@ -60,14 +60,14 @@ async function calibrate(o: Options, log: Log): Promise<void> {
 }
 
 /** `compare validate`: one workload live and simulated; prints the differences. */
-async function validate(o: Options, log: Log): Promise<void> {
+async function validate(o: CompareRunOptions, log: CompareLog): Promise<void> {
   const table = await runValidate({ ...o, mode: "live" }, log);
   log(table);
   log(`report: ${o.out}/index.html`);
 }
 
 /** `compare demo`: calibrate, live, then simulated; prints where the reports are. */
-async function demo(o: Options, log: Log): Promise<void> {
+async function demo(o: CompareRunOptions, log: CompareLog): Promise<void> {
   const r = await runDemo(o, log);
   log(`calibration: ${r.calibration}\nlive report: ${r.live}\nsimulation report: ${r.sim}`);
 }
@@ -75,8 +75,8 @@ async function demo(o: Options, log: Log): Promise<void> {
 /** One command: its flags, then `body` with the options and the abort signal, then the time. */
 function command(
   flags: typeof COMPARE_FLAGS,
-  body: (o: Options, log: Log) => Promise<void>,
-  log: Log,
+  body: (o: CompareRunOptions, log: CompareLog) => Promise<void>,
+  log: CompareLog,
 ): Command {
   return defineCommand({
     name: "compare",
@@ -94,7 +94,7 @@ function command(
 }
 
 /** The commands of `compare.ts`, printing to `log` (default stdout). */
-export function compareCommands(log: Log = (line) => console.log(line)): CommandSet {
+export function compareCommands(log: CompareLog = (line) => console.log(line)): CommandSet {
   return {
     name: "compare",
     usage: COMPARE_USAGE,

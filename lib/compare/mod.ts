@@ -13,7 +13,13 @@
  *
  * @module
  */
-export { COMPARE_COMMANDS, compareCommands, compareOptions } from "./commands.ts";
+export {
+  COMPARE_COMMANDS,
+  compareCommands,
+  type CompareLog,
+  compareOptions,
+  type CompareRunOptions,
+} from "./commands.ts";
 export { COMPARE_FLAGS, COMPARE_USAGE } from "./flags.ts";
 export {
   type CompareOptions,
@@ -23,5 +29,5 @@ export {
   runCompare,
   summaryTable,
 } from "./run.ts";
-export { runDemo, runValidate } from "./demo.ts";
-export { measureCalibration } from "./measure_calibration.ts";
+export { type DemoResult, runDemo, runValidate } from "./demo.ts";
+export { type CalibrateOptions, measureCalibration } from "./measure_calibration.ts";

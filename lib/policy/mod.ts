@@ -15,12 +15,26 @@
  */
 export {
   DECIDE,
+  type Decide,
   evaluate,
   type EvaluateOutput,
   InputError,
   POLICY_NAMES,
   type PolicyName,
+  type PolicySpecs,
   resolveSpec,
 } from "./evaluate.ts";
+export { type Behavior, type ScalingPolicy, type ScalingRules } from "./behavior.ts";
+export { type CpaSpec } from "./cpa.ts";
+export { type CpaSeedSpec } from "./cpa_seed.ts";
+export { type HpaSpec } from "./hpa.ts";
+export { type KpaSpec } from "./kpa.ts";
+export { type QueueSpec } from "./queue_length.ts";
 export { erlangC } from "./queueing_model.ts";
-export { type Observation, type PodObservation } from "./types.ts";
+export {
+  type Decision,
+  type Observation,
+  type PodObservation,
+  type PodPhase,
+  type ReplicaBounds,
+} from "./types.ts";

@@ -16,20 +16,39 @@
 export {
   type BatchSamples,
   calibrationFromSamples,
+  type CpuMeasurement,
   requestCpuSeconds,
   startupCores,
+  type StartupInterference,
 } from "./calibration_fit.ts";
 export {
+  type BatchTiming,
   type Calibration,
   K8S_CALIBRATION,
   parseCalibration,
+  type ServiceDistribution,
+  type SharedHost,
+  type StartupDelay,
   startupMeanSeconds,
   withStartupDelay,
 } from "./calibration.ts";
-export { type CapacityTable, measureCapacity } from "./capacity.ts";
+export {
+  type CapacityModel,
+  type CapacityPoint,
+  type CapacityTable,
+  measureCapacity,
+  type MeasureOptions,
+} from "./capacity.ts";
+export {
+  type ControllerConfig,
+  type DispatcherModel,
+  type MetricsModel,
+  type SimConfig,
+} from "./config.ts";
 export { cpaServiceModel } from "./controller.ts";
-export { runSimulation, type SimResult } from "./engine.ts";
-export { oracleNeed, oraclePlan } from "./oracle.ts";
+export { type MeasuredWindow, runSimulation, type SimResult } from "./engine.ts";
+export { type NeedOptions, oracleNeed, type OraclePlan, oraclePlan } from "./oracle.ts";
+export { type SecondSeries, type Totals } from "./recorder.ts";
 export { READY, ReplicaTable } from "./replicas.ts";
 export {
   buildScenario,
@@ -37,13 +56,23 @@ export {
   type Scenario,
   SCENARIO_NAMES,
   type ScenarioName,
+  type ScenarioOptions,
 } from "./scenarios.ts";
-export { runStudy, type StudyResult, type StudyRow, toPoint } from "./study.ts";
+export { runStudy, type StudyOptions, type StudyResult, type StudyRow, toPoint } from "./study.ts";
 export {
   oscillations,
+  type RecoveryOptions,
   recoveryTimes,
   type RunSummary,
   summarize,
+  type ViolationColumns,
   violationPercent,
 } from "./summary.ts";
-export { dominance, paretoFrontier, SWEEP_KNOBS } from "./sweep.ts";
+export {
+  type Dominance,
+  dominance,
+  type Knob,
+  paretoFrontier,
+  SWEEP_KNOBS,
+  type SweepPoint,
+} from "./sweep.ts";

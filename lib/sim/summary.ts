@@ -60,7 +60,8 @@ export interface RecoveryOptions {
   maxBadFraction?: number;
 }
 
-type ViolationColumns = Pick<SecondSeries, "served" | "late" | "failed" | "rejected">;
+/** The per-second columns recovery reads. */
+export type ViolationColumns = Pick<SecondSeries, "served" | "late" | "failed" | "rejected">;
 
 /** Recovery time after each step (see the module doc); `steps` ascending seconds. */
 export function recoveryTimes(
