@@ -70,6 +70,7 @@ const SECTIONS: Record<string, Section> = {
   preprocess: script("bench/image_bench.ts"),
   replica: script("bench/replica_bench.ts"),
   dispatcher: script("bench/dispatcher_bench.ts"),
+  memory: script("bench/memory_bench.ts"),
   loadtest: script("bench/loadtest_bench.ts"),
   policy: script("bench/policy_bench.ts"),
   sim: script("bench/sim_bench.ts"),

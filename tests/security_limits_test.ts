@@ -203,3 +203,75 @@ Deno.test({
     }
   },
 });
+
+/** Sends `n` concurrent POSTs of `bytes` bytes to `url`; returns their statuses, sorted. */
+async function concurrentPosts(url: string, n: number, bytes: number): Promise<number[]> {
+  const body = new Uint8Array(bytes);
+  const statuses = await Promise.all(Array.from({ length: n }, async () => {
+    const res = await fetch(url, {
+      method: "POST",
+      body,
+      headers: { "content-type": "image/jpeg" },
+    });
+    await res.body?.cancel();
+    return res.status;
+  }));
+  return statuses.sort();
+}
+
+Deno.test({
+  name: "request-body bytes in hand are bounded: the dispatcher 429s, the replica 503s, then serve",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const started: Started[] = [];
+    try {
+      const stub = await startScript("tests/support/stub_replica.ts", ["--delay-ms=300"]);
+      started.push(stub);
+      const d = await startScript("dispatcher.ts", [
+        "--host=127.0.0.1",
+        "--port=0",
+        `--replicas=${stub.url}`,
+        "--health-interval-s=0.1",
+        "--max-inflight-mb=1",
+      ]);
+      started.push(d);
+      await new Promise((r) => setTimeout(r, 300));
+      await t.step("dispatcher: 10 bodies of 300 KB against a 1 MiB budget", async () => {
+        const statuses = await concurrentPosts(`${d.url}/predict`, 10, 300_000);
+        assert.ok(statuses.includes(200) && statuses.includes(429), `${statuses}`);
+        assert.ok(statuses.filter((s) => s === 200).length <= 4, `${statuses}`);
+        const metrics = await fetch(`${d.url}/metrics`).then((r) => r.text());
+        assert.match(metrics, /dispatcher_rejected_total\{reason="body_bytes"\} [1-9]/);
+        assert.deepEqual(await concurrentPosts(`${d.url}/predict`, 3, 300_000), [200, 200, 200]);
+      });
+      const replica = await startScript("replica.ts", [
+        "--host=127.0.0.1",
+        "--port=0",
+        "--backend=native",
+        "--threads=1",
+        "--max-inflight-mb=1",
+      ]);
+      started.push(replica);
+      await t.step("replica: the same burst gets 503 over_capacity past its budget", async () => {
+        const jpeg = await Deno.readFile("testdata/images/synthetic_4000x3000_q85.jpg");
+        const body = new Uint8Array(Math.max(300_000, jpeg.length));
+        body.set(jpeg);
+        const statuses = await Promise.all(Array.from({ length: 10 }, async () => {
+          const res = await fetch(`${replica.url}/predict`, {
+            method: "POST",
+            body: jpeg,
+            headers: { "content-type": "image/jpeg" },
+          });
+          const answer = await res.json();
+          if (res.status === 503) assert.equal(answer.error.code, "over_capacity");
+          return res.status;
+        }));
+        assert.ok(statuses.includes(503), `${statuses}`);
+        assert.ok(statuses.includes(200), `${statuses}`);
+      });
+    } finally {
+      for (const s of started.reverse()) await s.stop();
+    }
+  },
+});

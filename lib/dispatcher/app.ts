@@ -15,8 +15,10 @@ import type { HealthChecker } from "./health_checks.ts";
 import {
   accessGuard,
   badHostResponse,
+  ByteBudget,
   createDeadlineSweep,
   DEADLINE_HEADER,
+  declaredLength,
   errorResponse,
   HttpError,
   isValidHost,
@@ -44,7 +46,13 @@ export interface DispatcherDeps {
   /** Dispatcher metrics on it. */
   metrics: DispatcherMetrics;
   /** Limits and timeouts (`bodyTimeoutMs`: longest body upload; absent: none). */
-  limits: { maxBodyBytes: number; timeoutMs: number; bodyTimeoutMs?: number };
+  limits: {
+    maxBodyBytes: number;
+    timeoutMs: number;
+    bodyTimeoutMs?: number;
+    /** Request-body bytes held at once (default: unbounded). */
+    maxInflightBytes?: number;
+  };
   /** Shared flags: draining after SIGTERM. */
   state: { draining: boolean };
   /** Admin API bearer token; empty = loopback clients only. */
@@ -86,6 +94,15 @@ interface RelayContext {
   deps: DispatcherDeps;
   now: () => number;
   readOptions: ReadOptions;
+  /** Request-body bytes held: reserved from Content-Length before the body is read. */
+  bytes: ByteBudget;
+}
+
+/** Reserves `bytes` of the budget or refuses the request with 429 (counted as `body_bytes`). */
+function reserve(r: RelayContext, bytes: number): number {
+  if (r.bytes.tryTake(bytes)) return bytes;
+  r.deps.metrics.rejected.inc({ reason: "body_bytes" });
+  throw r.bytes.refusal(bytes, 429, "queue_full");
 }
 
 /** The relayed request: its deadline (the client's, capped by the timeout) and its headers. */
@@ -112,11 +129,15 @@ async function relayRequest(r: RelayContext, req: Request, target: string): Prom
   const { dispatcher, metrics, limits, state } = r.deps;
   const started = performance.now();
   let response: Response;
+  let held = 0;
   try {
     if (state.draining) throw new HttpError(503, "draining", "dispatcher is shutting down", 1);
+    const declared = req.method === "GET" ? 0 : declaredLength(req);
+    held = reserve(r, declared ?? 0);
     const body = req.method === "GET"
       ? null
       : await readLimited(req, limits.maxBodyBytes, r.readOptions);
+    if (declared === undefined) held += reserve(r, body!.length);
     const { request, deadline } = relayedRequest(r, req, target, body);
     metrics.enqueued.inc();
     const answer = await dispatcher.dispatch(request, deadline);
@@ -131,6 +152,7 @@ async function relayRequest(r: RelayContext, req: Request, target: string): Prom
     if (httpErr.status === 500) r.deps.log("request_failed", { error: httpErr.message }, "error");
     response = errorResponse(httpErr);
   }
+  r.bytes.give(held);
   metrics.duration.observe({ code: String(response.status) }, (performance.now() - started) / 1000);
   return response;
 }
@@ -233,7 +255,8 @@ function routes(deps: DispatcherDeps, relay: (c: Context) => Promise<Response>):
  */
 export function createHandler(deps: DispatcherDeps): { app: Hono; fetch: ServeHandler } {
   const readOptions = { timeoutMs: deps.limits.bodyTimeoutMs, deadlines: createDeadlineSweep() };
-  const r: RelayContext = { deps, now: deps.now ?? Date.now, readOptions };
+  const bytes = new ByteBudget(deps.limits.maxInflightBytes ?? Number.MAX_SAFE_INTEGER);
+  const r: RelayContext = { deps, now: deps.now ?? Date.now, readOptions, bytes };
   const app = routes(deps, (c) => {
     const url = new URL(c.req.url);
     return relayRequest(r, c.req.raw, url.pathname + url.search);

@@ -71,6 +71,13 @@ export const DISPATCHER_FLAGS = {
     max: 1024,
     help: "largest request body",
   },
+  "max-inflight-mb": {
+    type: "number",
+    default: 64,
+    min: 0.001,
+    max: 65536,
+    help: "request-body bytes held at once (queued and relayed); past it 429",
+  },
   "body-timeout-s": {
     type: "number",
     default: 30,

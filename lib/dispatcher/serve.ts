@@ -146,6 +146,7 @@ export function run(
     metrics,
     limits: {
       maxBodyBytes: Math.round(options.maxBodyMb * 1024 * 1024),
+      maxInflightBytes: Math.round(options.maxInflightMb * 1024 * 1024),
       bodyTimeoutMs: options.bodyTimeoutS * 1000,
       timeoutMs: options.timeoutS * 1000,
     },

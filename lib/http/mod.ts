@@ -20,6 +20,7 @@ export {
   type ReadOptions,
   readPredictUpload,
 } from "./body.ts";
+export { ByteBudget, declaredLength } from "./byte_budget.ts";
 export { DEADLINE_HEADER } from "./deadline.ts";
 export { DeadlineSweep } from "./deadline_sweep.ts";
 export { errorResponse, HttpError } from "./errors.ts";

@@ -10,7 +10,9 @@ import type { Context } from "hono";
 import type { Registry } from "prom-client";
 import { Batcher, DeadlineExceededError, QueueFullError } from "./batcher.ts";
 import {
+  ByteBudget,
   DEADLINE_HEADER,
+  declaredLength,
   errorResponse,
   hostCheck,
   HttpError,
@@ -55,7 +57,14 @@ export interface ReplicaDeps {
   /** Mutable readiness. */
   state: ReplicaState;
   /** Request limits (`bodyTimeoutMs`: longest body upload; absent: none). */
-  limits: { maxBodyBytes: number; maxPixels: number; maxTopk: number; bodyTimeoutMs?: number };
+  limits: {
+    maxBodyBytes: number;
+    maxPixels: number;
+    maxTopk: number;
+    bodyTimeoutMs?: number;
+    /** Request-body bytes held at once (default: unbounded). */
+    maxInflightBytes?: number;
+  };
   /** Event log. */
   log: Logger;
   /** Decodes uploads (a worker pool in the replica); default: on the HTTP thread. */
@@ -135,9 +144,14 @@ function accepting({ state, batcher }: ReplicaDeps): void {
   if (batcher.full) throw new QueueFullError(batcher.queued);
 }
 
-/** Wraps an inference handler with the in-progress gauge, latency and status metrics. */
+/**
+ * Wraps an inference handler with the in-progress gauge, latency and status metrics, and holds
+ * the request's body bytes in `bytes` while it is served (its declared length, or the body limit
+ * when it declares none): past the budget it is refused with 503 before its body is read.
+ */
 function served(
   deps: ReplicaDeps,
+  bytes: ByteBudget,
   handle: (c: Context, started: number) => Promise<Response>,
 ): (c: Context) => Promise<Response> {
   const { metrics, state } = deps;
@@ -146,7 +160,10 @@ function served(
     metrics.inProgress.inc();
     state.inFlight = (state.inFlight ?? 0) + 1;
     let response: Response;
+    const size = declaredLength(c.req.raw) ?? deps.limits.maxBodyBytes;
+    const held = bytes.tryTake(size) ? size : 0;
     try {
+      if (held === 0 && size > 0) throw bytes.refusal(size, 503, "over_capacity");
       response = await handle(c, started);
     } catch (err) {
       if (err instanceof ImageError) metrics.refused.inc({ code: err.code });
@@ -156,6 +173,7 @@ function served(
       }
       response = errorResponse(httpErr);
     } finally {
+      bytes.give(held);
       metrics.inProgress.dec();
       state.inFlight = (state.inFlight ?? 1) - 1;
     }
@@ -269,10 +287,11 @@ export function createApp(deps: ReplicaDeps): Hono {
       synthetic: deps.manifest.synthetic,
     },
   };
+  const bytes = new ByteBudget(deps.limits.maxInflightBytes ?? Number.MAX_SAFE_INTEGER);
   const app = new Hono();
   app.use("*", hostCheck);
-  app.post("/predict", served(deps, (c, started) => predict(h, c, started)));
-  app.post("/v2/models/:name/infer", served(deps, (c) => infer(h, c)));
+  app.post("/predict", served(deps, bytes, (c, started) => predict(h, c, started)));
+  app.post("/v2/models/:name/infer", served(deps, bytes, (c) => infer(h, c)));
   const ready = () => state.ready && !state.draining;
   app.route("/", probeRoutes(deps.registry));
   app.get(

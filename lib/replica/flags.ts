@@ -62,6 +62,13 @@ export const REPLICA_FLAGS = {
     max: 1024,
     help: "largest request body",
   },
+  "max-inflight-mb": {
+    type: "number",
+    default: 64,
+    min: 0.001,
+    max: 65536,
+    help: "request-body bytes held at once (read, decoding, queued); past it 503",
+  },
   "body-timeout-s": {
     type: "number",
     default: 30,

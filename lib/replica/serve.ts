@@ -177,6 +177,7 @@ export async function run(
     state,
     limits: {
       maxBodyBytes: Math.round(options.maxBodyMb * 1024 * 1024),
+      maxInflightBytes: Math.round(options.maxInflightMb * 1024 * 1024),
       bodyTimeoutMs: options.bodyTimeoutS * 1000,
       maxPixels: options.maxPixels,
       maxTopk: options.maxTopk,
