@@ -47,7 +47,7 @@ Deno.test({
           "chart-errors",
           "chart-sweep",
         ]);
-        assert.deepEqual(charts.map((c) => c.sets), [3, 3, 3, 2, 5]);
+        assert.deepEqual(charts.map((c) => c.sets), [3, 3, 3, 2, 6]);
         const inked = await tab.evaluate(() =>
           [...document.querySelectorAll("canvas")].map((c) => {
             const ctx = (c as HTMLCanvasElement).getContext("2d")!;
@@ -75,6 +75,50 @@ Deno.test({
         const note = await tab.textContent("ul.notes li");
         assert.match(note!, /<script>alert\(1\)<\/script>/);
       });
+      await t.step(
+        "the sweep chart starts at 0 and shows the oracle and every frontier",
+        async () => {
+          const axes = await tab.evaluate(() => {
+            // deno-lint-ignore no-explicit-any
+            const chart = (globalThis as any).__charts.find((c: any) =>
+              c.canvas.id === "chart-sweep"
+            );
+            const { x, y } = chart.scales;
+            // deno-lint-ignore no-explicit-any
+            const shown = chart.data.datasets.filter((d: any) => d.label !== "5% budget")
+              // deno-lint-ignore no-explicit-any
+              .flatMap((d: any) => d.data).every((p: any) =>
+                p.x >= x.min && p.x <= x.max && p.y >= y.min && p.y <= y.max
+              );
+            return { xMin: x.min, yMin: y.min, yMax: y.max, shown };
+          });
+          assert.equal(axes.xMin, 0);
+          assert.equal(axes.yMin, 0);
+          assert.ok(axes.yMax <= 15, `violations clipped near the budget: ${axes.yMax}`);
+          assert.ok(axes.shown, "every point within the axes");
+        },
+      );
+      await t.step("findings and verdicts are sentences, not counts", async () => {
+        const verdicts = await tab.$$eval(
+          "ul.verdicts li",
+          (lis) => lis.map((l) => l.textContent!),
+        );
+        assert.ok(verdicts.length > 0);
+        for (const v of verdicts) {
+          assert.match(v, /\.$/);
+          assert.doesNotMatch(v, /point\(s\)|uncovered/);
+        }
+      });
+      for (const width of [1280, 390]) {
+        await t.step(`nothing overflows at ${width} px`, async () => {
+          await tab.setViewportSize({ width, height: 900 });
+          await tab.waitForTimeout(500); // the charts follow the window on their ResizeObserver
+          const overflow = await tab.evaluate(() =>
+            document.documentElement.scrollWidth - document.documentElement.clientWidth
+          );
+          assert.equal(overflow, 0, `page is ${overflow} px wider than the window`);
+        });
+      }
       await tab.screenshot({ path: `${dir}/report.png`, fullPage: true });
     } finally {
       await browser.close();

@@ -7,7 +7,13 @@
  * @module
  */
 import type { PolicyName } from "../policy/mod.ts";
-import type { ReportInput, ReportRun, ReportSeries, ReportSweepPoint } from "../report/mod.ts";
+import {
+  dominanceText,
+  type ReportInput,
+  type ReportRun,
+  type ReportSeries,
+  type ReportSweepPoint,
+} from "../report/mod.ts";
 import {
   type Calibration,
   type CapacityTable,
@@ -142,23 +148,23 @@ export function studyNotes(study: StudyResult): string[] {
   if (ok.length > 0) {
     const best = ok.reduce((a, b) => (b.replicaSeconds < a.replicaSeconds ? b : a));
     notes.push(
-      `Cheapest default setting within 5% violations: ${best.policy} at ${
-        best.replicaSeconds.toFixed(0)
-      } replica-s (${(best.costRatio ?? NaN).toFixed(2)}× the oracle).`,
+      `At their default settings, ${best.policy} is the cheapest policy that keeps violations ` +
+        `within 5%: ${best.replicaSeconds.toFixed(0)} replica-seconds, ` +
+        `${(best.costRatio ?? NaN).toFixed(2)}× the oracle's cost floor.`,
     );
-  } else notes.push("No policy kept violations within 5% at its default setting.");
-  if (study.cpaGoal) {
+  } else notes.push("At its default setting, no policy keeps violations within 5%.");
+  const cpa = study.defaults.find((r) => r.policy === "cpa");
+  if (study.cpaGoal && cpa) {
+    const met = study.cpaGoal.violationsOk && study.cpaGoal.costOk;
     notes.push(
-      `cpa goal (≤ 1% violations, ≤ 1.3× the oracle's cost): violations ${
-        study.cpaGoal.violationsOk ? "met" : "missed"
-      }, cost ${study.cpaGoal.costOk ? "met" : "missed"}.`,
+      `cpa at its default setting ${met ? "meets" : "misses"} its goal of at most 1% violations ` +
+        `at at most 1.3× the oracle's cost: ${cpa.violationsPercent.toFixed(2)}% violations at ` +
+        `${(cpa.costRatio ?? NaN).toFixed(2)}×.`,
     );
   }
   for (const [p, d] of Object.entries(study.cpaDominatesWithinSlo)) {
-    notes.push(
-      `cpa's frontier ${d.dominates ? "dominates" : "does not dominate"} ${p}'s within 5% ` +
-        `violations${d.dominates ? "" : ` (${d.uncovered.length} point(s) uncovered)`}.`,
-    );
+    const knob = SWEEP_KNOBS[p as PolicyName]?.key;
+    notes.push(...dominanceText("cpa", p, d, knob).map((line) => `Within 5% violations: ${line}`));
   }
   return notes;
 }

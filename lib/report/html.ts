@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { dominanceText } from "./sentences.ts";
 import type { ReportInput } from "./model.ts";
 import { PAGE_SCRIPT } from "./page_script.ts";
 import { COLUMNS, tableCells, VIOLATION_BUDGET_PERCENT } from "./table.ts";
@@ -44,15 +45,10 @@ function table(input: ReportInput): string {
 
 function sweepSection(input: ReportInput): string {
   if (!input.sweep) return "";
-  const verdicts = Object.entries(input.sweep.dominance).map(([other, d]) =>
-    `<li><strong>cpa ${d.dominates ? "dominates" : "does not dominate"} ${
-      escapeHtml(other)
-    }</strong>${
-      d.dominates
-        ? ""
-        : `: ${d.uncovered.length} of its points have no cpa point with no more violations at no more cost`
-    }</li>`
-  ).join("");
+  const sweep = input.sweep;
+  const verdicts = Object.entries(sweep.dominance).flatMap(([other, d]) =>
+    dominanceText("cpa", other, d, sweep.knobs[other])
+  ).map((line) => `<li>${escapeHtml(line)}</li>`).join("");
   const knobs = Object.entries(input.sweep.knobs).map(([p, k]) =>
     `${escapeHtml(p)}: ${escapeHtml(k)}`
   ).join(", ");
@@ -69,7 +65,8 @@ body { margin: 0 auto; max-width: 1280px; padding: 24px; }
 h1 { margin: 0 0 4px; font-size: 1.6rem; }
 .meta { color: #555; margin: 0 0 20px; }
 .card { background: #fff; border-radius: 10px; box-shadow: 0 1px 3px rgba(0,0,0,.08); padding: 16px 20px; margin-bottom: 18px; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 18px; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(560px, 100%), 1fr)); gap: 18px; }
+@media (max-width: 600px) { body { padding: 10px; } .card { padding: 12px; } .chart.tall { height: 360px; } }
 .grid .card { margin: 0; }
 h2 { font-size: 1.1rem; margin: 0 0 8px; }
 .hint { color: #666; font-size: .9rem; margin: 0 0 8px; }
@@ -115,7 +112,9 @@ ${notes}
 <section class="card"><h2>Failed and rejected requests</h2><p class="hint">Per second: deadline misses, errors and 429s.</p><div class="chart"><canvas id="chart-errors"></canvas></div></section>
 </div>
 ${sweepSection(input)}
-<script id="report-data" type="application/json">${scriptJson(input)}</script>
+<script id="report-data" type="application/json">${
+    scriptJson({ ...input, violationBudgetPercent: VIOLATION_BUDGET_PERCENT })
+  }</script>
 <script>${chartJs.replace(/<\/script/gi, "<\\/script")}</script>
 <script>${PAGE_SCRIPT}</script>
 </body></html>

@@ -19,4 +19,5 @@ export {
   type ReportSweep,
   type ReportSweepPoint,
 } from "./model.ts";
+export { dominanceText, settingText, uncoveredText } from "./sentences.ts";
 export { writeReport } from "./write.ts";

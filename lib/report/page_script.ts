@@ -63,25 +63,38 @@ export const PAGE_SCRIPT = String.raw`
   line("chart-errors", errors, "requests / s");
 
   if (data.sweep && document.getElementById("chart-sweep")) {
+    // Violations from 0 to a cap near the SLO budget: points above it sit on the cap as
+    // triangles, their tooltips give the true value; cost from 0.
+    var budget = data.violationBudgetPercent;
+    var highest = Math.max.apply(null, data.sweep.points.map(function (p) { return p.violationsPercent; }));
+    var cap = Math.ceil(Math.min(3 * budget, Math.max(highest * 1.1, budget * 1.2)));
+    var at = function (p) { return { x: p.replicaSeconds, y: Math.min(p.violationsPercent, cap), v: p.violationsPercent }; };
+    var clipped = function (ctx) { return ctx.raw && ctx.raw.v > cap ? "triangle" : "circle"; };
     var sets = [];
     Object.keys(data.sweep.frontiers).forEach(function (policy, i) {
       var color = palette[i % palette.length];
       data.runs.forEach(function (run) { if (run.policy === policy) color = colorOf[run.label]; });
       var all = data.sweep.points.filter(function (p) { return p.policy === policy; });
-      sets.push({ type: "scatter", label: policy, data: all.map(function (p) { return { x: p.replicaSeconds, y: p.violationsPercent }; }), backgroundColor: color, borderColor: color, pointRadius: 4 });
+      sets.push({ type: "scatter", label: policy, data: all.map(at), backgroundColor: color, borderColor: color, pointRadius: 4, pointStyle: clipped });
       var front = data.sweep.frontiers[policy].slice().sort(function (a, b) { return a.replicaSeconds - b.replicaSeconds; });
-      sets.push({ type: "line", label: policy + " frontier", data: front.map(function (p) { return { x: p.replicaSeconds, y: p.violationsPercent }; }), borderColor: color, pointRadius: 0, stepped: "after" });
+      sets.push({ type: "line", label: policy + " frontier", data: front.map(at), borderColor: color, pointRadius: 0, stepped: "after" });
     });
     var oracle = data.sweep.points.filter(function (p) { return p.policy === "oracle"; });
     if (oracle.length) {
-      sets.push({ type: "scatter", label: "oracle", data: oracle.map(function (p) { return { x: p.replicaSeconds, y: p.violationsPercent }; }), backgroundColor: "#000", pointStyle: "star", pointRadius: 9 });
+      sets.push({ type: "scatter", label: "oracle", data: oracle.map(at), backgroundColor: "#000", pointStyle: "star", pointRadius: 9 });
     }
+    var costs = data.sweep.points.map(function (p) { return p.replicaSeconds; });
+    var maxCost = Math.max.apply(null, costs);
+    sets.push({ type: "line", label: budget + "% budget", data: [{ x: 0, y: budget }, { x: maxCost, y: budget }], borderColor: "#e15759", borderDash: [8, 4], borderWidth: 1.5, pointRadius: 0 });
     var opts = base("SLO violations (%)");
     opts.interaction = { mode: "nearest", intersect: true };
-    opts.scales.x = { type: "linear", grace: "5%", title: { display: true, text: "cost (replica-seconds)" } };
-    opts.scales.y.grace = "5%";
-    opts.scales.y.beginAtZero = false;
+    opts.scales.x = { type: "linear", min: 0, grace: "5%", title: { display: true, text: "cost (replica-seconds)" } };
+    opts.scales.y = { type: "linear", min: 0, max: cap, title: { display: true, text: "SLO violations (%), clipped at " + cap + "%" } };
     opts.elements.point.radius = 4;
+    opts.plugins.tooltip = { callbacks: { label: function (ctx) {
+      var r = ctx.raw;
+      return ctx.dataset.label + ": " + (r.v === undefined ? r.y : r.v).toFixed(2) + "% violations, " + Math.round(r.x) + " replica-s";
+    } } };
     charts.push(new Chart(document.getElementById("chart-sweep"), { type: "scatter", data: { datasets: sets }, options: opts }));
   }
   window.__charts = charts;
