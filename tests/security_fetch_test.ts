@@ -36,6 +36,7 @@ const REVIEWED: Record<string, string> = {
   "lib/loadtest/sender.ts": "load tester: --endpoint flag (a client, not a server)",
   "lib/compare/measure_calibration.ts": "compare tool: the stack it started",
   "lib/compare/live_mode.ts": "compare tool: the stack it started",
+  "lib/compare/live_stack.ts": "compare tool: the stack it started",
   "lib/metrics/prometheus.ts": "the Prometheus a tool started (readiness, queries)",
   "models/build.ts": "model build: --from flag (build time)",
 };

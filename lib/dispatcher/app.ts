@@ -114,8 +114,18 @@ function relayedRequest(
 ): { request: RelayRequest; deadline: number } {
   let deadline = r.now() + r.deps.limits.timeoutMs;
   const given = req.headers;
-  const asked = Number(given.get(DEADLINE_HEADER) ?? NaN);
-  if (Number.isFinite(asked) && asked > 0) deadline = Math.min(deadline, asked);
+  const raw = given.get(DEADLINE_HEADER);
+  if (raw !== null) {
+    const asked = /^[0-9]{1,16}(\.[0-9]+)?$/.test(raw) ? Number(raw) : NaN;
+    if (!(asked > 0)) {
+      throw new HttpError(
+        400,
+        "malformed_request",
+        `${DEADLINE_HEADER} must be epoch milliseconds: got ${JSON.stringify(raw.slice(0, 40))}`,
+      );
+    }
+    deadline = Math.min(deadline, asked);
+  }
   const headers: Record<string, string> = { [DEADLINE_HEADER]: String(deadline) };
   for (const name of FORWARDED_HEADERS) {
     const value = given.get(name);

@@ -88,6 +88,19 @@ Deno.test("createHandler", async (t) => {
       }
     });
   }
+  await t.step("a deadline that is not epoch milliseconds is a 400", async () => {
+    for (const bad of ["soon", "0x10", "-5", "1e12", ""]) {
+      const res = await handler.fetch(
+        new Request("http://d/predict", {
+          method: "POST",
+          body: "img",
+          headers: { "x-request-deadline-ms": bad },
+        }),
+      );
+      assert.equal(res.status, 400, bad);
+      assert.equal((await res.json()).error.code, "malformed_request");
+    }
+  });
   await t.step("a body over the limit is refused on the fast path (413)", async () => {
     const res = await handler.fetch(
       new Request("http://d/predict", { method: "POST", body: "x".repeat(2000) }),
