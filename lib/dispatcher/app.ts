@@ -143,7 +143,8 @@ async function relayRequest(r: RelayContext, req: Request, target: string): Prom
   try {
     if (state.draining) throw new HttpError(503, "draining", "dispatcher is shutting down", 1);
     const declared = req.method === "GET" ? 0 : declaredLength(req);
-    held = reserve(r, declared ?? 0);
+    // a body over the limit is refused (413) by the read below, before any byte is held
+    held = reserve(r, declared !== undefined && declared <= limits.maxBodyBytes ? declared : 0);
     const body = req.method === "GET"
       ? null
       : await readLimited(req, limits.maxBodyBytes, r.readOptions);

@@ -6,8 +6,8 @@ import { createRegistry, dispatcherMetrics } from "../metrics/mod.ts";
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-/** A handler whose dispatcher echoes what it was asked to relay. */
-function echoHandler() {
+/** A handler whose dispatcher echoes what it was asked to relay (after `hold`, if given). */
+function echoHandler(options: { maxInflightBytes?: number; hold?: Promise<void> } = {}) {
   const registry = createRegistry();
   const metrics = dispatcherMetrics(registry, {
     queueLength: () => 0,
@@ -15,8 +15,9 @@ function echoHandler() {
     replicas: () => ({ unready: 0, ready: 1, ejected: 0, draining: 0 }),
   });
   const dispatcher = {
-    dispatch(request: RelayRequest, deadline: number) {
-      return Promise.resolve({
+    async dispatch(request: RelayRequest, deadline: number) {
+      await options.hold;
+      return {
         status: 200,
         headers: { "content-type": "application/json", "x-replica": "echo" },
         body: enc.encode(JSON.stringify({
@@ -26,7 +27,7 @@ function echoHandler() {
           body: request.body === null ? null : dec.decode(request.body),
           deadline,
         })),
-      });
+      };
     },
   };
   return createHandler({
@@ -34,7 +35,12 @@ function echoHandler() {
     pool: { anyReady: true, counts: () => ({}) } as never,
     registry,
     metrics,
-    limits: { maxBodyBytes: 1024, timeoutMs: 30_000, bodyTimeoutMs: 1000 },
+    limits: {
+      maxBodyBytes: 1024,
+      timeoutMs: 30_000,
+      bodyTimeoutMs: 1000,
+      maxInflightBytes: options.maxInflightBytes,
+    },
     state: { draining: false },
     adminToken: "",
     log: () => {},
@@ -106,6 +112,34 @@ Deno.test("createHandler", async (t) => {
       new Request("http://d/predict", { method: "POST", body: "x".repeat(2000) }),
     );
     assert.equal(res.status, 413);
+    await res.body?.cancel();
+  });
+});
+
+Deno.test("createHandler: request-body bytes in hand", async (t) => {
+  let release!: () => void;
+  const hold = new Promise<void>((resolve) => release = resolve);
+  const handler = echoHandler({ maxInflightBytes: 1000, hold });
+  const post = (bytes: number) =>
+    handler.fetch(new Request("http://d/predict", { method: "POST", body: "x".repeat(bytes) }));
+  const first = post(800);
+  await new Promise((r) => setTimeout(r, 10));
+  await t.step("past the budget: 429 with Retry-After, at once", async () => {
+    const res = await post(300);
+    assert.equal(res.status, 429);
+    assert.equal(res.headers.get("retry-after"), "1");
+    assert.match((await res.json()).error.message, /over the 0\.0 MiB budget/);
+  });
+  await t.step("over the body limit: 413, whatever the budget", async () => {
+    const res = await post(2000);
+    assert.equal(res.status, 413);
+    await res.body?.cancel();
+  });
+  await t.step("the bytes come back when the first request is answered", async () => {
+    release();
+    assert.equal((await first).status, 200);
+    const res = await post(300);
+    assert.equal(res.status, 200);
     await res.body?.cancel();
   });
 });

@@ -160,7 +160,9 @@ function served(
     metrics.inProgress.inc();
     state.inFlight = (state.inFlight ?? 0) + 1;
     let response: Response;
-    const size = declaredLength(c.req.raw) ?? deps.limits.maxBodyBytes;
+    // a body over the limit is refused (413) by the handler's read, before any byte is held
+    const declared = declaredLength(c.req.raw) ?? deps.limits.maxBodyBytes;
+    const size = declared <= deps.limits.maxBodyBytes ? declared : 0;
     const held = bytes.tryTake(size) ? size : 0;
     try {
       if (held === 0 && size > 0) throw bytes.refusal(size, 503, "over_capacity");
