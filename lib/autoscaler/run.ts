@@ -15,7 +15,7 @@ import {
   SeriesStore,
 } from "../metrics/mod.ts";
 import { InputError, type PolicyName, resolveSpec } from "../policy/mod.ts";
-import { createLogger, defineCommand, type Logger, UsageError } from "../shared/mod.ts";
+import { createLogger, defineCommand, type Logger, onAbort, UsageError } from "../shared/mod.ts";
 import { buildActuator } from "./actuators.ts";
 import { type Controller, createApp, createController } from "./app.ts";
 import {
@@ -119,15 +119,6 @@ function scrapeTargets(o: AutoscalerOptions, actuator: Actuator, log: Logger) {
   };
 }
 
-/** Resolves once `signal` aborts and `stop` has run. */
-function stopOnAbort(signal: AbortSignal, stop: () => Promise<void>): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => stop().then(resolve);
-    if (signal.aborted) done();
-    else signal.addEventListener("abort", done, { once: true });
-  });
-}
-
 /** Starts the autoscaler; stops (and, with `local`, stops its replicas) when `signal` aborts. */
 export async function run(
   o: AutoscalerOptions,
@@ -175,7 +166,7 @@ export async function run(
   const { policy, metrics, interval } = o;
   log("listening", { port, policy, metrics, actuator: o.actuator, interval_s: interval });
   log("ready", {});
-  const finished = stopOnAbort(signal, async () => {
+  const finished = onAbort(signal, async () => {
     ticker.stop();
     await server.shutdown();
     await actuator.close();

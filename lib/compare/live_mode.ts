@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { PolicyName } from "../policy/mod.ts";
 import type { ReportRun } from "../report/mod.ts";
 import type { Started } from "../shared/mod.ts";
@@ -16,7 +17,6 @@ import type { LiveSchedule } from "./live_scenarios.ts";
 import {
   childPids,
   readyReplicas,
-  sleep,
   type Stack,
   type StackOptions,
   type StackRun,

@@ -12,7 +12,8 @@ import {
   type RunningPrometheus,
   startPrometheus,
 } from "../metrics/mod.ts";
-import { type Started, startScript } from "../shared/mod.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Started, startScript, waitFor } from "../shared/mod.ts";
 
 /** What the processes of a live run are started with. */
 export interface StackOptions {
@@ -56,9 +57,6 @@ export interface StackRun {
   dir: string;
 }
 
-/** Resolves after `ms` milliseconds. */
-export const sleep = (ms: number): Promise<unknown> => new Promise((r) => setTimeout(r, ms));
-
 /** Child process ids of `pid` (Linux /proc; empty where unreadable). */
 export async function childPids(pid: number): Promise<number[]> {
   const out: number[] = [];
@@ -86,21 +84,6 @@ export function windowedQueries(windowSeconds: number): Record<string, string> {
       [k, q],
     ) => [k, q.replaceAll("[1m]", `[${windowSeconds}s]`)]),
   );
-}
-
-async function waitFor(
-  what: string,
-  ok: () => Promise<boolean>,
-  timeoutMs: number,
-  signal?: AbortSignal,
-) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    signal?.throwIfAborted();
-    if (await ok().catch(() => false)) return;
-    await sleep(250);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 /** The autoscaler's metric flags: Prometheus at `prometheusUrl`, or its 1 s scraper. */
@@ -166,8 +149,7 @@ export async function startStack(
   await waitFor(
     `${o.initialReplicas} ready replicas`,
     async () => (await readyReplicas(dispatcher.url)) >= o.initialReplicas,
-    90_000,
-    o.signal,
+    { timeoutMs: 90_000, intervalMs: 250, signal: o.signal },
   );
   if (stack.prometheus) await sleep(6000); // first scrapes of the discovered targets
   return { dispatcher, autoscaler };

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { bodyFlags } from "../http/mod.ts";
 import type { Flags } from "../shared/mod.ts";
 import { BALANCERS } from "./balancer.ts";
 
@@ -64,27 +65,8 @@ export const DISPATCHER_FLAGS = {
     max: 600,
     help: "readiness probe interval",
   },
-  "max-body-mb": {
-    type: "number",
-    default: 16,
-    min: 0.001,
-    max: 1024,
-    help: "largest request body",
-  },
-  "max-inflight-mb": {
-    type: "number",
-    default: 64,
-    min: 0.001,
-    max: 65536,
-    help: "request-body bytes held at once (queued and relayed); past it 429",
-  },
-  "body-timeout-s": {
-    type: "number",
-    default: 30,
-    min: 0,
-    max: 3600,
-    help: "longest request body upload (408 past it; 0 = no limit)",
-  },
+  ...bodyFlags(64, "429"),
+
   "grace-s": { type: "number", default: 30, min: 0, max: 3600, help: "drain time on SIGTERM" },
   "admin-token": {
     type: "string",

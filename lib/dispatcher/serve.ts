@@ -11,6 +11,7 @@ import {
   createLogger,
   defineCommand,
   type Logger,
+  onAbort,
   systemClock,
   UsageError,
   withinGrace,
@@ -94,23 +95,18 @@ interface Running {
 
 /** Drains once `signal` aborts: finishes queued and in-flight work, then closes everything. */
 function drainOnAbort(signal: AbortSignal, r: Running, graceS: number, log: Logger) {
-  return new Promise<void>((resolve) => {
-    const drain = async () => {
-      r.state.draining = true;
-      log("draining", { queued: r.dispatcher.queueLength, inflight: r.dispatcher.inflight });
-      const outcome = await withinGrace(r.dispatcher.idle(), graceS);
-      if (outcome === "timeout") {
-        r.dispatcher.rejectQueued("dispatcher shut down past its grace period");
-      }
-      r.health.stop();
-      r.discovery.abort();
-      await r.server.shutdown();
-      r.relay.close();
-      log("stopped", { outcome });
-      resolve();
-    };
-    if (signal.aborted) drain();
-    else signal.addEventListener("abort", drain, { once: true });
+  return onAbort(signal, async () => {
+    r.state.draining = true;
+    log("draining", { queued: r.dispatcher.queueLength, inflight: r.dispatcher.inflight });
+    const outcome = await withinGrace(r.dispatcher.idle(), graceS);
+    if (outcome === "timeout") {
+      r.dispatcher.rejectQueued("dispatcher shut down past its grace period");
+    }
+    r.health.stop();
+    r.discovery.abort();
+    await r.server.shutdown();
+    r.relay.close();
+    log("stopped", { outcome });
   });
 }
 

@@ -22,6 +22,7 @@ export {
 } from "./body.ts";
 export { ByteBudget, declaredLength } from "./byte_budget.ts";
 export { DEADLINE_HEADER } from "./deadline.ts";
+export { bodyFlags } from "./flags.ts";
 export { DeadlineSweep } from "./deadline_sweep.ts";
 export { errorResponse, HttpError } from "./errors.ts";
 export { badHostResponse, hostCheck, isValidHost } from "./host.ts";

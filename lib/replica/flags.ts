@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { bodyFlags } from "../http/mod.ts";
 import type { Flags } from "../shared/mod.ts";
 
 /** The replica's flags (env prefix `REPLICA_`). */
@@ -55,27 +56,8 @@ export const REPLICA_FLAGS = {
     integer: true,
     help: "requests waiting before 503",
   },
-  "max-body-mb": {
-    type: "number",
-    default: 16,
-    min: 0.001,
-    max: 1024,
-    help: "largest request body",
-  },
-  "max-inflight-mb": {
-    type: "number",
-    default: 64,
-    min: 0.001,
-    max: 65536,
-    help: "request-body bytes held at once (read, decoding, queued); past it 503",
-  },
-  "body-timeout-s": {
-    type: "number",
-    default: 30,
-    min: 0,
-    max: 3600,
-    help: "longest request body upload (408 past it; 0 = no limit)",
-  },
+  ...bodyFlags(64, "503"),
+
   "max-pixels": {
     type: "number",
     default: 40_000_000,

@@ -15,7 +15,7 @@ import {
   readManifest,
   rows,
 } from "../model/mod.ts";
-import { createLogger, defineCommand, type Logger, withinGrace } from "../shared/mod.ts";
+import { createLogger, defineCommand, type Logger, onAbort, withinGrace } from "../shared/mod.ts";
 import { createApp, type ReplicaState } from "./app.ts";
 import { Batcher } from "./batcher.ts";
 import {
@@ -131,20 +131,15 @@ function drainOnAbort(
   log: Logger,
 ): Promise<void> {
   const { engine, state, server } = parts;
-  return new Promise<void>((resolve) => {
-    const drain = async () => {
-      state.draining = true;
-      const { queued, inFlight } = engine.batcher;
-      log("draining", { queued, in_flight: inFlight, grace_s: options.graceS });
-      const outcome = await withinGrace(workDone(state, engine.batcher), options.graceS);
-      await server.shutdown();
-      await engine.model.release();
-      engine.pool?.close();
-      log("stopped", { outcome });
-      resolve();
-    };
-    if (signal.aborted) drain();
-    else signal.addEventListener("abort", drain, { once: true });
+  return onAbort(signal, async () => {
+    state.draining = true;
+    const { queued, inFlight } = engine.batcher;
+    log("draining", { queued, in_flight: inFlight, grace_s: options.graceS });
+    const outcome = await withinGrace(workDone(state, engine.batcher), options.graceS);
+    await server.shutdown();
+    await engine.model.release();
+    engine.pool?.close();
+    log("stopped", { outcome });
   });
 }
 

@@ -117,6 +117,18 @@ export async function main(entry: Command | CommandSet, args = Deno.args): Promi
 }
 
 /**
+ * Runs `stop` once `signal` aborts (at once if it already has); resolves when `stop` has finished.
+ * A service's `finished` promise.
+ */
+export function onAbort(signal: AbortSignal, stop: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const done = () => stop().then(resolve, reject);
+    if (signal.aborted) done();
+    else signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
  * Waits for `work` but at most `graceSeconds`: `"drained"` if it finished, `"timeout"` if the
  * grace period ran out first (for shutdown drains).
  */

@@ -22,6 +22,7 @@ export {
   type CommandSet,
   defineCommand,
   main,
+  onAbort,
   runCommand,
   type RunContext,
   withinGrace,
