@@ -49,7 +49,7 @@ export function defineCommand<S extends Record<string, Flag>>(command: Command<S
 }
 
 /** What {@link dispatch} decided: a command with its arguments, or an exit with a message. */
-type Dispatched = { command: Command; args: string[] } | { exit: number; message: string };
+export type Dispatched = { command: Command; args: string[] } | { exit: number; message: string };
 
 /** Picks the command of a {@link CommandSet} from the first argument. */
 export function dispatch(entry: Command | CommandSet, args: string[]): Dispatched {
