@@ -154,6 +154,13 @@ export function run(
   const server = Deno.serve(listen, handler.fetch);
   const port = server.addr.port;
   log("listening", { port, balancer: options.balancer, replicas: pool.list().map((r) => r.url) });
+  if (!options.adminToken && !/^(127\.|::1$|localhost$)/.test(options.host)) {
+    log("admin_api_without_token", {
+      host: options.host,
+      hint: "the admin API answers any loopback caller, including a proxy on this host: " +
+        "set --admin-token when other software on the host forwards outside requests",
+    }, "warn");
+  }
   log("ready", {});
   const running = { dispatcher, health, discovery, server, relay, state };
   return { port, pool, finished: drainOnAbort(signal, running, options.graceS, log) };
