@@ -73,9 +73,15 @@ export function dispatch(entry: Command | CommandSet, args: string[]): Dispatche
 
 /**
  * Runs a command to its end and resolves with the process's exit code: 2 for a usage error
- * (printed with a hint at `--help`), 0 after `--help`, 1 when it throws.
+ * (printed with a hint at `--help`), 0 after `--help`, 1 when it throws. SIGTERM and SIGINT abort
+ * the command's signal; with `exiting` (the process exits right after) their listeners stay, so
+ * a second signal during the exit is absorbed instead of killing the process with 143.
  */
-export async function runCommand(command: Command, args: string[]): Promise<number> {
+export async function runCommand(
+  command: Command,
+  args: string[],
+  how: { exiting?: boolean } = {},
+): Promise<number> {
   const positionals: string[] = [];
   let options;
   try {
@@ -102,7 +108,9 @@ export async function runCommand(command: Command, args: string[]): Promise<numb
     console.error(`${command.name}: ${err instanceof Error ? err.message : err}`);
     return usage ? 2 : 1;
   } finally {
-    for (const sig of ["SIGTERM", "SIGINT"] as const) Deno.removeSignalListener(sig, abort);
+    if (!how.exiting) {
+      for (const sig of ["SIGTERM", "SIGINT"] as const) Deno.removeSignalListener(sig, abort);
+    }
   }
 }
 
@@ -113,7 +121,7 @@ export async function main(entry: Command | CommandSet, args = Deno.args): Promi
     (picked.exit === 0 ? console.log : console.error)(picked.message);
     Deno.exit(picked.exit);
   }
-  Deno.exit(await runCommand(picked.command, picked.args));
+  Deno.exit(await runCommand(picked.command, picked.args, { exiting: true }));
 }
 
 /**
