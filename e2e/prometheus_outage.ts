@@ -46,6 +46,8 @@ interface Decision {
   desired: number | null;
   reason: string;
   metricError: boolean;
+  /** What the policy was given (rates, queue, ready replicas). */
+  inputs?: Record<string, unknown>;
 }
 
 async function decisions(path: string): Promise<Decision[]> {
@@ -172,7 +174,8 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     report.check(
       "no scale-down during the run (the seed scaled to 1)",
       minDesired === MAX && readyDuring.every((n) => n === MAX),
-      `lowest desired ${minDesired}; ready during outage ${[...new Set(readyDuring)]}`,
+      `lowest desired ${minDesired}; ready during outage ${[...new Set(readyDuring)]}` +
+        (minDesired < MAX ? `; below ${MAX}: ${belowMax(all, outageStart)}` : ""),
     );
     report.check(
       "decisions resume from metrics when Prometheus returns",
@@ -195,4 +198,14 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     await stack.close();
   }
   return report.result();
+}
+
+/** The ticks that wanted fewer than the maximum, as `t+s desired reason (inputs)` from the outage. */
+function belowMax(all: Decision[], outageStart: number): string {
+  return JSON.stringify(
+    all.filter((x) => (x.desired ?? MAX) < MAX).map((x) =>
+      `t${x.now - outageStart >= 0 ? "+" : ""}${round(x.now - outageStart)}s ${x.desired} ` +
+      `${x.reason} ${JSON.stringify(x.inputs ?? {})}`
+    ),
+  );
 }
