@@ -90,6 +90,25 @@ export function replicaMetrics(registry: client.Registry): ReplicaMetrics {
   };
 }
 
+/**
+ * A hollow replica's `replica_emulated_cpu_seconds_total`: the CPU seconds a real replica would
+ * have spent on the batches it emulated (`read()` at scrape time). Its own
+ * `process_cpu_seconds_total` stays its true CPU.
+ */
+export function emulatedCpuMetric(registry: client.Registry, read: () => number): void {
+  let counted = 0;
+  new client.Counter({
+    name: "replica_emulated_cpu_seconds_total",
+    help: "CPU seconds a real replica would have spent on the emulated batches.",
+    registers: [registry],
+    collect() {
+      const total = read();
+      if (total > counted) this.inc(total - counted);
+      counted = total;
+    },
+  });
+}
+
 /** Live values the dispatcher's gauges read at scrape time. */
 export interface DispatcherGaugeSources {
   /** Requests waiting in the central queue. */

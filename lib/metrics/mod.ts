@@ -19,6 +19,7 @@ export {
   createRegistry,
   type DispatcherMetrics,
   dispatcherMetrics,
+  emulatedCpuMetric,
   LATENCY_BUCKETS,
   type ReplicaMetrics,
   replicaMetrics,

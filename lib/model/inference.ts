@@ -10,7 +10,7 @@
  */
 
 /** Which onnxruntime build runs the model. */
-export type BackendKind = "wasm" | "native";
+export type BackendKind = "wasm" | "native" | "emulated";
 
 /** Options for {@link loadModel}. */
 export interface LoadOptions {

@@ -73,6 +73,8 @@ export interface ReplicaDeps {
   tensors?: TensorPool;
   /** Epoch ms clock (deadlines). */
   now?: () => number;
+  /** A hollow replica (`--backend emulated`): its answers say `"emulated": true`. */
+  emulated?: boolean;
 }
 
 function parseTopk(raw: string | undefined | null, max: number): number {
@@ -127,7 +129,7 @@ interface Handling {
   now: () => number;
   decode: ImageDecoder;
   /** Identity of the model in every `/predict` answer. */
-  model: { name: string; sha256: string; synthetic: boolean };
+  model: { name: string; sha256: string; synthetic: boolean; emulated?: true };
 }
 
 /** Queues one image tensor into a batch and records how long it waited. */
@@ -210,6 +212,7 @@ async function predict(h: Handling, c: Context, started: number): Promise<Respon
   const top = topK(result.value, k, deps.labels);
   return c.json({
     success: true,
+    ...(h.model.emulated ? { emulated: true } : {}),
     prediction: top[0],
     top,
     model: h.model,
@@ -287,6 +290,7 @@ export function createApp(deps: ReplicaDeps): Hono {
       name: deps.manifest.name,
       sha256: deps.manifest.sha256,
       synthetic: deps.manifest.synthetic,
+      ...(deps.emulated ? { emulated: true as const } : {}),
     },
   };
   const bytes = new ByteBudget(deps.limits.maxInflightBytes ?? Number.MAX_SAFE_INTEGER);

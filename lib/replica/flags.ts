@@ -20,8 +20,15 @@ export const REPLICA_FLAGS = {
   backend: {
     type: "string",
     default: "wasm",
-    choices: ["wasm", "native"],
-    help: "onnxruntime build",
+    choices: ["wasm", "native", "emulated"],
+    help:
+      "onnxruntime build, or emulated: a hollow replica whose batches sleep for calibrated times",
+  },
+  calibration: {
+    type: "string",
+    default: "",
+    help:
+      "emulated: calibration JSON (compare calibrate); default the built-in cluster calibration",
   },
   threads: {
     type: "number",

@@ -6,7 +6,14 @@
  * @module
  */
 import { initJpegCodec } from "../image/mod.ts";
-import { createRegistry, type ReplicaMetrics, replicaMetrics } from "../metrics/mod.ts";
+import type { Registry } from "prom-client";
+import {
+  createRegistry,
+  emulatedCpuMetric,
+  type ReplicaMetrics,
+  replicaMetrics,
+} from "../metrics/mod.ts";
+import { type Calibration, K8S_CALIBRATION, parseCalibration } from "../sim/mod.ts";
 import {
   IMAGE_FLOATS,
   type InferenceModel,
@@ -15,7 +22,15 @@ import {
   readManifest,
   rows,
 } from "../model/mod.ts";
-import { createLogger, defineCommand, type Logger, onAbort, withinGrace } from "../shared/mod.ts";
+import {
+  createLogger,
+  defineCommand,
+  type Logger,
+  onAbort,
+  UsageError,
+  withinGrace,
+} from "../shared/mod.ts";
+import { createEmulatedModel, headerOnlyDecoder } from "./emulated.ts";
 import { createApp, type ReplicaState } from "./app.ts";
 import { Batcher } from "./batcher.ts";
 import {
@@ -48,6 +63,8 @@ interface Engine {
   /** Batch inputs, handed to the model worker and back. */
   batches: TensorPool;
   pool?: DecodePool;
+  /** A hollow replica: header-only decoding, emulated model. */
+  emulated?: boolean;
 }
 
 function modelBatcher(
@@ -73,8 +90,55 @@ async function readLabels(path: string): Promise<string[]> {
   return (await Deno.readTextFile(path)).split("\n").map((l) => l.trim()).filter(Boolean);
 }
 
+/** The calibration a hollow replica emulates: `--calibration FILE`, or the built-in one. */
+async function emulatedCalibration(path: string): Promise<Calibration> {
+  if (!path) return K8S_CALIBRATION;
+  try {
+    return parseCalibration(JSON.parse(await Deno.readTextFile(path)));
+  } catch (err) {
+    throw new UsageError(`--calibration ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** A hollow replica's engine: the emulated model, header-only decoding, no decode pool. */
+async function startEmulatedEngine(
+  options: ReplicaOptions,
+  metrics: ReplicaMetrics,
+  registry: Registry,
+): Promise<Engine> {
+  const calibration = await emulatedCalibration(options.calibration);
+  const labels = await readLabels(options.labels);
+  const tensors = new TensorPool(IMAGE_FLOATS, 4 * options.maxBatch);
+  const batches = new TensorPool(options.maxBatch * IMAGE_FLOATS, 2);
+  const model = createEmulatedModel({
+    calibration,
+    maxBatch: options.maxBatch,
+    classes: labels.length,
+    seed: (options.port * 2654435761 + Date.now()) >>> 0,
+    returnInput: (input) => batches.give(input),
+  });
+  emulatedCpuMetric(registry, () => model.cpuSeconds);
+  const manifest: ModelManifest = {
+    name: "resnet18",
+    source: `emulated:${calibration.name}`,
+    sha256: "0".repeat(64),
+    bytes: 0,
+    synthetic: true,
+    inputs: ["data"],
+    outputs: ["logits"],
+    created: new Date().toISOString(),
+  };
+  const batcher = modelBatcher(model, batches, metrics, options);
+  return { manifest, labels, model, batcher, tensors, batches, emulated: true };
+}
+
 /** Loads the model into its worker and builds the batcher, buffer pools and decode pool. */
-async function startEngine(options: ReplicaOptions, metrics: ReplicaMetrics): Promise<Engine> {
+async function startEngine(
+  options: ReplicaOptions,
+  metrics: ReplicaMetrics,
+  registry: Registry,
+): Promise<Engine> {
+  if (options.backend === "emulated") return startEmulatedEngine(options, metrics, registry);
   await initJpegCodec();
   const bytes = await Deno.readFile(options.model);
   const manifest = await readManifest(options.model, bytes);
@@ -94,6 +158,7 @@ async function startEngine(options: ReplicaOptions, metrics: ReplicaMetrics): Pr
 
 /** Decodes inline while the request is the only one in hand (no thread hop), else in the pool. */
 function chooseDecoder(engine: Engine, state: ReplicaState): ImageDecoder {
+  if (engine.emulated) return headerOnlyDecoder;
   const pool = engine.pool;
   if (!pool) return inProcessDecoder;
   return adaptiveDecoder(pool.decode, () => (state.inFlight ?? 0) > 1 || pool.pending > 0);
@@ -115,7 +180,7 @@ async function warm(engine: Engine, state: ReplicaState, options: ReplicaOptions
     maxBatch: options.maxBatch,
     tensors: engine.tensors,
     batches: engine.batches,
-    inline: inProcessDecoder,
+    inline: engine.emulated ? headerOnlyDecoder : inProcessDecoder,
     pool: engine.pool && { decoder: engine.pool.decode, workers: options.decodeWorkers },
     maxPixels: options.maxPixels,
   });
@@ -151,7 +216,7 @@ export async function run(
 ): Promise<RunningReplica> {
   const registry = createRegistry();
   const metrics = replicaMetrics(registry);
-  const engine = await startEngine(options, metrics);
+  const engine = await startEngine(options, metrics, registry);
   const state: ReplicaState = { ready: false, draining: false, inFlight: 0 };
   let name = options.name;
   const app = createApp({
@@ -179,6 +244,7 @@ export async function run(
     },
     log,
     decode: chooseDecoder(engine, state),
+    emulated: engine.emulated,
     tensors: engine.tensors,
   });
   const server = Deno.serve(

@@ -24,6 +24,7 @@ export {
 export {
   type BatchTiming,
   type Calibration,
+  createServiceSampler,
   K8S_CALIBRATION,
   parseCalibration,
   type ServiceDistribution,
