@@ -78,7 +78,7 @@ function deps(source: MetricSource, actuator: Actuator, over: Partial<TickDeps> 
   };
 }
 
-Deno.test("tick", async (t) => {
+Deno.test("tick: metrics and holds", async (t) => {
   await t.step("scales up when the policy asks and records the inputs", async () => {
     const a = fakeActuator(1);
     const src = fakeSource(() => reading({ values: { queueLength: 6, inFlight: 2 } }));
@@ -146,7 +146,9 @@ Deno.test("tick", async (t) => {
     assert.equal(record.actuation, "scaled");
     assert.equal(a.replicas, 6); // (10 + 2) / 2
   });
+});
 
+Deno.test("tick: actuation", async (t) => {
   await t.step("actuator errors back off exponentially, then retry", async () => {
     let failing = true;
     const a = fakeActuator(1, () => failing);
@@ -187,7 +189,9 @@ Deno.test("tick", async (t) => {
     );
     assert.deepEqual([record.desired, record.actuation, a.calls.length], [4, "dry-run", 0]);
   });
+});
 
+Deno.test("tick: hpa", async (t) => {
   await t.step("hpa gets per-pod CPU matched by instance", async () => {
     const a = fakeActuator(2);
     const src = fakeSource(() =>

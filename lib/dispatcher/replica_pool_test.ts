@@ -7,9 +7,9 @@ function pool(perReplicaInflight = 2, ejectAfter = 2) {
   return { p, events: () => capacityEvents };
 }
 
-Deno.test("ReplicaPool", async (t) => {
-  const A = "http://127.0.0.1:6001", B = "http://127.0.0.1:6002";
+const A = "http://127.0.0.1:6001", B = "http://127.0.0.1:6002";
 
+Deno.test("ReplicaPool: admission and ejection", async (t) => {
   await t.step("a new replica takes no work until a probe passes", () => {
     const { p, events } = pool();
     p.add(A);
@@ -61,7 +61,9 @@ Deno.test("ReplicaPool", async (t) => {
     p.probed(A, false);
     assert.equal(p.get(A)!.state, "unready");
   });
+});
 
+Deno.test("ReplicaPool: draining and membership", async (t) => {
   await t.step("draining: no new work, forgotten when its last request ends", () => {
     const { p } = pool();
     p.add(A);
@@ -93,7 +95,9 @@ Deno.test("ReplicaPool", async (t) => {
     }
     assert.deepEqual(p.candidates(new Set([A])).map((c) => c.id), [B]);
   });
+});
 
+Deno.test("ReplicaPool: URLs", async (t) => {
   await t.step("URLs are normalised and checked", () => {
     assert.equal(normaliseUrl("http://127.0.0.1:6001/"), A);
     assert.throws(() => normaliseUrl("ftp://x"), /must be http\(s\):\/\/host:port: got ftp:\/\/x/);

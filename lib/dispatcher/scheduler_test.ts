@@ -67,7 +67,7 @@ async function status(p: Promise<RelayResponse>): Promise<number | string> {
   }
 }
 
-Deno.test("Dispatcher", async (t) => {
+Deno.test("Dispatcher: queueing and deadlines", async (t) => {
   await t.step("sends at once while a replica has room, queues beyond", async () => {
     const s = setup(["http://a"], { inflight: 1, queue: 5 });
     const first = s.dispatcher.dispatch(REQUEST, s.clock.now() + 1000);
@@ -114,7 +114,9 @@ Deno.test("Dispatcher", async (t) => {
       assert.deepEqual(s.rejected, ["deadline"]);
     },
   );
+});
 
+Deno.test("Dispatcher: retries", async (t) => {
   await t.step("a connection failure is retried on another replica", async () => {
     const s = setup(["http://a", "http://b"], { inflight: 4 });
     s.dead.add("http://a");
@@ -145,7 +147,9 @@ Deno.test("Dispatcher", async (t) => {
     assert.equal(await status(p), 503);
     assert.equal(s.calls.length, 1);
   });
+});
 
+Deno.test("Dispatcher: waiting for replicas and idle", async (t) => {
   await t.step("with no replica ready, requests wait for one to appear", async () => {
     const s = setup([], { queue: 5 });
     const p = s.dispatcher.dispatch(REQUEST, s.clock.now() + 1000);

@@ -8,9 +8,6 @@ import {
   type NormalizeContext,
   type Recommendation,
   recordScaleEvent,
-  scaleDownLimit,
-  type ScaleEvent,
-  scaleUpLimit,
   type ScalingRules,
   stabilize,
 } from "./behavior.ts";
@@ -142,218 +139,88 @@ Deno.test("stabilize", async (t) => {
   }
 });
 
-Deno.test("scaleUpLimit", async (t) => {
-  const cases: {
-    name: string;
-    current: number;
-    events?: ScaleEvent[];
-    rules?: Partial<ScalingRules>;
-    want: number;
-  }[] = [
-    { name: "default from 1: +4 pods beats +100%", current: 1, want: 5 },
-    { name: "default from 3: +4 pods beats +100%", current: 3, want: 7 },
-    { name: "default from 10: +100% beats +4 pods", current: 10, want: 20 },
-    {
-      // getReplicasChangePerPeriod: periodStartReplicas = current - added + deleted
-      name: "replicas added within the period count against it",
-      current: 5,
-      events: [{ at: 990, change: 4 }],
-      want: 5,
+const empty: BehaviorState = { recommendations: [], scaleEvents: [] };
+const noDownWindow = behavior({ scaleDown: { stabilizationWindowSeconds: 0 } });
+const NORMALIZE_CASES: {
+  name: string;
+  state?: BehaviorState;
+  proposal: number;
+  ctx: Partial<NormalizeContext>;
+  want: number;
+  reason: string | null;
+}[] = [
+  { name: "proposal within every limit passes", proposal: 5, ctx: {}, want: 5, reason: null },
+  {
+    name: "rate limit binds: ScaleUpLimit",
+    proposal: 12,
+    ctx: { currentReplicas: 2 },
+    want: 6,
+    reason: "ScaleUpLimit",
+  },
+  {
+    // convertDesiredReplicasWithBehaviorRate names TooManyReplicas when maxReplicas <= the limit
+    name: "rate limit equal to maxReplicas: TooManyReplicas",
+    proposal: 12,
+    ctx: { currentReplicas: 2, maxReplicas: 6 },
+    want: 6,
+    reason: "TooManyReplicas",
+  },
+  {
+    name: "clamp last: maxReplicas below the rate limit",
+    proposal: 12,
+    ctx: { currentReplicas: 2, maxReplicas: 5 },
+    want: 5,
+    reason: "TooManyReplicas",
+  },
+  {
+    name: "stabilisation binds: ScaleDownStabilized",
+    state: { recommendations: [{ at: 900, replicas: 6 }], scaleEvents: [] },
+    proposal: 2,
+    ctx: { currentReplicas: 6 },
+    want: 6,
+    reason: "ScaleDownStabilized",
+  },
+  {
+    name: "stabilisation binds: ScaleUpStabilized",
+    state: { recommendations: [{ at: 970, replicas: 3 }], scaleEvents: [] },
+    proposal: 6,
+    ctx: { behavior: behavior({ scaleUp: { stabilizationWindowSeconds: 60 } }) },
+    want: 3,
+    reason: "ScaleUpStabilized",
+  },
+  {
+    name: "scale-down rate binds: ScaleDownLimit",
+    proposal: 2,
+    ctx: {
+      currentReplicas: 6,
+      behavior: behavior({
+        scaleDown: {
+          stabilizationWindowSeconds: 0,
+          policies: [{ type: "Pods", value: 1, periodSeconds: 60 }],
+        },
+      }),
     },
-    {
-      name: "an event exactly one period old is forgotten",
-      current: 5,
-      events: [{ at: NOW - 15, change: 4 }],
-      want: 10,
-    },
-    {
-      name: "replicas removed within the period raise the start count",
-      current: 3,
-      events: [{ at: 995, change: -2 }],
-      want: 10,
-    },
-    {
-      name: "selectPolicy Min takes the smaller change",
-      current: 3,
-      rules: { selectPolicy: "Min" },
-      want: 6,
-    },
-    {
-      name: "selectPolicy Disabled: no scale-up",
-      current: 3,
-      rules: { selectPolicy: "Disabled" },
-      want: 3,
-    },
-    {
-      // calculateScaleUpLimitWithScalingRules rounds Percent up so it can always add a pod
-      name: "Percent rounds up",
-      current: 3,
-      rules: { policies: [{ type: "Percent", value: 10, periodSeconds: 60 }] },
-      want: 4,
-    },
-    {
-      name: "Pods policy with a long period",
-      current: 4,
-      events: [{ at: 950, change: 2 }],
-      rules: { policies: [{ type: "Pods", value: 2, periodSeconds: 60 }] },
-      want: 4,
-    },
-  ];
-  for (const c of cases) {
-    await t.step(c.name, () => {
-      const rules = { ...defaultBehavior().scaleUp, ...c.rules };
-      assert.equal(
-        scaleUpLimit(c.events ?? [], rules, { now: NOW, currentReplicas: c.current }),
-        c.want,
-      );
-    });
-  }
-});
-
-Deno.test("scaleDownLimit", async (t) => {
-  const cases: {
-    name: string;
-    current: number;
-    events?: ScaleEvent[];
-    rules?: Partial<ScalingRules>;
-    want: number;
-  }[] = [
-    { name: "default 100%: down to 0 allowed", current: 7, want: 0 },
-    {
-      name: "Percent truncates",
-      current: 5,
-      rules: { policies: [{ type: "Percent", value: 50, periodSeconds: 15 }] },
-      want: 2,
-    },
-    {
-      name: "selectPolicy Max takes the largest change",
-      current: 10,
-      rules: {
-        policies: [
-          { type: "Pods", value: 2, periodSeconds: 15 },
-          { type: "Percent", value: 50, periodSeconds: 15 },
-        ],
-      },
-      want: 5,
-    },
-    {
-      name: "selectPolicy Min takes the smallest change",
-      current: 10,
-      rules: {
-        selectPolicy: "Min",
-        policies: [
-          { type: "Pods", value: 2, periodSeconds: 15 },
-          { type: "Percent", value: 50, periodSeconds: 15 },
-        ],
-      },
-      want: 8,
-    },
-    {
-      name: "replicas removed within the period count against it",
-      current: 8,
-      events: [{ at: 950, change: -2 }],
-      rules: { policies: [{ type: "Pods", value: 2, periodSeconds: 60 }] },
-      want: 8,
-    },
-    {
-      name: "selectPolicy Disabled: no scale-down",
-      current: 6,
-      rules: { selectPolicy: "Disabled" },
-      want: 6,
-    },
-  ];
-  for (const c of cases) {
-    await t.step(c.name, () => {
-      const rules = { ...defaultBehavior().scaleDown, ...c.rules };
-      assert.equal(
-        scaleDownLimit(c.events ?? [], rules, { now: NOW, currentReplicas: c.current }),
-        c.want,
-      );
-    });
-  }
-});
+    want: 5,
+    reason: "ScaleDownLimit",
+  },
+  {
+    name: "minReplicas binds: TooFewReplicas",
+    proposal: 0,
+    ctx: { currentReplicas: 3, behavior: noDownWindow },
+    want: 1,
+    reason: "TooFewReplicas",
+  },
+  {
+    name: "clamp pulls a count above max down even when the proposal holds it",
+    proposal: 12,
+    ctx: { currentReplicas: 12, maxReplicas: 10 },
+    want: 10,
+    reason: "TooManyReplicas",
+  },
+];
 
 Deno.test("normalize", async (t) => {
-  const empty: BehaviorState = { recommendations: [], scaleEvents: [] };
-  const noDownWindow = behavior({ scaleDown: { stabilizationWindowSeconds: 0 } });
-  const cases: {
-    name: string;
-    state?: BehaviorState;
-    proposal: number;
-    ctx: Partial<NormalizeContext>;
-    want: number;
-    reason: string | null;
-  }[] = [
-    { name: "proposal within every limit passes", proposal: 5, ctx: {}, want: 5, reason: null },
-    {
-      name: "rate limit binds: ScaleUpLimit",
-      proposal: 12,
-      ctx: { currentReplicas: 2 },
-      want: 6,
-      reason: "ScaleUpLimit",
-    },
-    {
-      // convertDesiredReplicasWithBehaviorRate names TooManyReplicas when maxReplicas <= the limit
-      name: "rate limit equal to maxReplicas: TooManyReplicas",
-      proposal: 12,
-      ctx: { currentReplicas: 2, maxReplicas: 6 },
-      want: 6,
-      reason: "TooManyReplicas",
-    },
-    {
-      name: "clamp last: maxReplicas below the rate limit",
-      proposal: 12,
-      ctx: { currentReplicas: 2, maxReplicas: 5 },
-      want: 5,
-      reason: "TooManyReplicas",
-    },
-    {
-      name: "stabilisation binds: ScaleDownStabilized",
-      state: { recommendations: [{ at: 900, replicas: 6 }], scaleEvents: [] },
-      proposal: 2,
-      ctx: { currentReplicas: 6 },
-      want: 6,
-      reason: "ScaleDownStabilized",
-    },
-    {
-      name: "stabilisation binds: ScaleUpStabilized",
-      state: { recommendations: [{ at: 970, replicas: 3 }], scaleEvents: [] },
-      proposal: 6,
-      ctx: { behavior: behavior({ scaleUp: { stabilizationWindowSeconds: 60 } }) },
-      want: 3,
-      reason: "ScaleUpStabilized",
-    },
-    {
-      name: "scale-down rate binds: ScaleDownLimit",
-      proposal: 2,
-      ctx: {
-        currentReplicas: 6,
-        behavior: behavior({
-          scaleDown: {
-            stabilizationWindowSeconds: 0,
-            policies: [{ type: "Pods", value: 1, periodSeconds: 60 }],
-          },
-        }),
-      },
-      want: 5,
-      reason: "ScaleDownLimit",
-    },
-    {
-      name: "minReplicas binds: TooFewReplicas",
-      proposal: 0,
-      ctx: { currentReplicas: 3, behavior: noDownWindow },
-      want: 1,
-      reason: "TooFewReplicas",
-    },
-    {
-      name: "clamp pulls a count above max down even when the proposal holds it",
-      proposal: 12,
-      ctx: { currentReplicas: 12, maxReplicas: 10 },
-      want: 10,
-      reason: "TooManyReplicas",
-    },
-  ];
-  for (const c of cases) {
+  for (const c of NORMALIZE_CASES) {
     await t.step(c.name, () => {
       const n = normalize(c.state ?? empty, c.proposal, ctx(c.ctx));
       assert.equal(n.desired, c.want);

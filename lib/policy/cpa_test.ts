@@ -21,87 +21,88 @@ function settled(over: Partial<Observation> = {}): CpaState {
   return decide(spec(), undefined, obs({ now: 900, ...over })).state;
 }
 
+const DECIDE_CASES: {
+  name: string;
+  spec?: Partial<CpaSpec>;
+  obs: Partial<Observation>;
+  want: number;
+  reason: string;
+}[] = [
+  { name: "steady load at the model's answer", obs: {}, want: 7, reason: "AtTarget" },
+  {
+    name: "scales up towards the fewest replicas meeting both bounds (+4 pods or 200%)",
+    obs: { currentReplicas: 2 },
+    want: 6,
+    reason: "ScaleUpLimit",
+  },
+  {
+    name: "the backlog adds queueLength / drainSeconds to the rate (120 req/s → 8)",
+    obs: { queueLength: 200 },
+    want: 8,
+    reason: "AboveTarget",
+  },
+  {
+    name: "headroom is a capacity margin: 0.5 keeps utilisation ≤ 0.5 (10 replicas)",
+    spec: { headroom: 0.5 },
+    obs: {},
+    want: 10,
+    reason: "AboveTarget",
+  },
+  {
+    name: "headroom 0: the latency target alone (6), held by the scale-down window",
+    spec: { headroom: 0 },
+    obs: {},
+    want: 7,
+    reason: "ScaleDownStabilized",
+  },
+  {
+    name: "no state: no correction from an observed p95 (the ready count is not settled)",
+    obs: { p95LatencySeconds: 0.9 },
+    want: 7,
+    reason: "AtTarget",
+  },
+  {
+    name: "service time over the target: replicas cannot help past P(wait) ≤ 5%",
+    spec: { serviceTimeSeconds: 0.6 },
+    obs: { currentReplicas: 10 },
+    want: 10,
+    reason: "SLOUnreachable",
+  },
+  {
+    name: "no arrival rate: the throughput stands in",
+    obs: { arrivalRatePerSecond: undefined, throughputPerSecond: 100 },
+    want: 7,
+    reason: "AtTarget",
+  },
+  {
+    name: "no rate at all: keep the count",
+    obs: { arrivalRatePerSecond: undefined, currentReplicas: 3 },
+    want: 3,
+    reason: "MetricsUnavailable",
+  },
+  {
+    name: "rate-limited by the behavior: 1 → 5 (+4 pods beats +200%)",
+    obs: { currentReplicas: 1 },
+    want: 5,
+    reason: "ScaleUpLimit",
+  },
+  {
+    name: "cpa's default scale-up allows +200% per period: 5 → 15 (300 req/s needs 19)",
+    obs: { currentReplicas: 5, arrivalRatePerSecond: 300 },
+    want: 15,
+    reason: "ScaleUpLimit",
+  },
+  {
+    name: "maxReplicas clamps last",
+    spec: { maxReplicas: 4 },
+    obs: { currentReplicas: 2 },
+    want: 4,
+    reason: "TooManyReplicas",
+  },
+];
+
 Deno.test("decide", async (t) => {
-  const cases: {
-    name: string;
-    spec?: Partial<CpaSpec>;
-    obs: Partial<Observation>;
-    want: number;
-    reason: string;
-  }[] = [
-    { name: "steady load at the model's answer", obs: {}, want: 7, reason: "AtTarget" },
-    {
-      name: "scales up towards the fewest replicas meeting both bounds (+4 pods or 200%)",
-      obs: { currentReplicas: 2 },
-      want: 6,
-      reason: "ScaleUpLimit",
-    },
-    {
-      name: "the backlog adds queueLength / drainSeconds to the rate (120 req/s → 8)",
-      obs: { queueLength: 200 },
-      want: 8,
-      reason: "AboveTarget",
-    },
-    {
-      name: "headroom is a capacity margin: 0.5 keeps utilisation ≤ 0.5 (10 replicas)",
-      spec: { headroom: 0.5 },
-      obs: {},
-      want: 10,
-      reason: "AboveTarget",
-    },
-    {
-      name: "headroom 0: the latency target alone (6), held by the scale-down window",
-      spec: { headroom: 0 },
-      obs: {},
-      want: 7,
-      reason: "ScaleDownStabilized",
-    },
-    {
-      name: "no state: no correction from an observed p95 (the ready count is not settled)",
-      obs: { p95LatencySeconds: 0.9 },
-      want: 7,
-      reason: "AtTarget",
-    },
-    {
-      name: "service time over the target: replicas cannot help past P(wait) ≤ 5%",
-      spec: { serviceTimeSeconds: 0.6 },
-      obs: { currentReplicas: 10 },
-      want: 10,
-      reason: "SLOUnreachable",
-    },
-    {
-      name: "no arrival rate: the throughput stands in",
-      obs: { arrivalRatePerSecond: undefined, throughputPerSecond: 100 },
-      want: 7,
-      reason: "AtTarget",
-    },
-    {
-      name: "no rate at all: keep the count",
-      obs: { arrivalRatePerSecond: undefined, currentReplicas: 3 },
-      want: 3,
-      reason: "MetricsUnavailable",
-    },
-    {
-      name: "rate-limited by the behavior: 1 → 5 (+4 pods beats +200%)",
-      obs: { currentReplicas: 1 },
-      want: 5,
-      reason: "ScaleUpLimit",
-    },
-    {
-      name: "cpa's default scale-up allows +200% per period: 5 → 15 (300 req/s needs 19)",
-      obs: { currentReplicas: 5, arrivalRatePerSecond: 300 },
-      want: 15,
-      reason: "ScaleUpLimit",
-    },
-    {
-      name: "maxReplicas clamps last",
-      spec: { maxReplicas: 4 },
-      obs: { currentReplicas: 2 },
-      want: 4,
-      reason: "TooManyReplicas",
-    },
-  ];
-  for (const c of cases) {
+  for (const c of DECIDE_CASES) {
     await t.step(c.name, () => {
       const d = decide(spec(c.spec), undefined, obs(c.obs));
       assert.deepEqual([d.desired, d.reason], [c.want, c.reason]);
@@ -154,7 +155,7 @@ Deno.test("decide", async (t) => {
   });
 });
 
-Deno.test("decide over time", async (t) => {
+Deno.test("decide over time: latency correction and service rate", async (t) => {
   await t.step("observed p95 over the SLO at a settled count the model deems enough", () => {
     const d = decide(spec(), settled(), obs({ p95LatencySeconds: 0.9 }));
     assert.ok(Math.abs(d.state.slowdown - 1.353) < 0.01, `${d.state.slowdown}`);
@@ -196,7 +197,9 @@ Deno.test("decide over time", async (t) => {
     const d = decide(spec(), changed, o);
     assert.deepEqual([d.state.serviceRate, d.state.readySince], [20, 1000]);
   });
+});
 
+Deno.test("decide over time: forecast and spare capacity", async (t) => {
   // A 3× step (100 → 300 req/s) right after the decision at 15 s, seen through a 60 s rate
   // window, one decision per 15 s.
   await t.step("forecast: the interval rate is read out of the windowed rate", () => {
@@ -254,7 +257,9 @@ Deno.test("decide over time", async (t) => {
       assert.equal(at(over).detail!.proposal, want, JSON.stringify(over));
     }
   });
+});
 
+Deno.test("decide over time: forecast cap and rate limits", async (t) => {
   await t.step(
     "forecast: at most maxForecastFactor × the recent rate; 0 s and factor 1 turn it off",
     () => {

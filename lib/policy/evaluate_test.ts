@@ -37,6 +37,88 @@ Deno.test("resolveSpec", async (t) => {
   });
 });
 
+const INPUT_ERRORS: { name: string; input: unknown; message: RegExp }[] = [
+  { name: "not an object", input: [1], message: /^input must be a JSON object: got \[1\]$/ },
+  {
+    name: "unknown policy",
+    input: { policy: "vpa", observation: {} },
+    message: /^policy must be one of hpa, cpa-seed, cpa, kpa, queue: got "vpa"$/,
+  },
+  {
+    name: "unknown top-level key",
+    input: { policy: "hpa", observation: {}, sepc: {} },
+    message: /unknown key "sepc"/,
+  },
+  {
+    name: "misspelt spec field",
+    input: { policy: "queue", spec: { maxReplica: 3 }, observation: {} },
+    message: /^spec: Unrecognized key: "maxReplica"$/,
+  },
+  {
+    name: "out-of-range spec field names the value",
+    input: { policy: "kpa", spec: { targetConcurrencyPerReplica: 0 }, observation: {} },
+    message: /^spec\.targetConcurrencyPerReplica: Too small.*\(got 0\)$/,
+  },
+  {
+    name: "minReplicas above maxReplicas",
+    input: { policy: "cpa", spec: { minReplicas: 5, maxReplicas: 3 }, observation: {} },
+    message: /^spec\.minReplicas: minReplicas \(5\) must not exceed maxReplicas \(3\)$/,
+  },
+  {
+    name: "bad behavior policy type",
+    input: {
+      policy: "hpa",
+      spec: {
+        behavior: { scaleUp: { policies: [{ type: "Pod", value: 1, periodSeconds: 15 }] } },
+      },
+      observation: {},
+    },
+    message: /^spec\.behavior\.scaleUp\.policies\[0\]\.type: .*\(got "Pod"\)$/,
+  },
+  {
+    name: "empty behavior policies",
+    input: {
+      policy: "hpa",
+      spec: { behavior: { scaleDown: { policies: [] } } },
+      observation: {},
+    },
+    message: /^spec\.behavior\.scaleDown\.policies: Too small/,
+  },
+  { name: "missing observation", input: { policy: "hpa" }, message: /^observation is required$/ },
+  {
+    name: "missing now",
+    input: { policy: "queue", observation: { currentReplicas: 1 } },
+    message: /^observation\.now: Invalid input: expected number/,
+  },
+  {
+    name: "hpa needs pods",
+    input: { policy: "hpa", observation: { now: 0, currentReplicas: 1 } },
+    message: /^observation\.pods: /,
+  },
+  {
+    name: "hpa pods need a CPU request",
+    input: {
+      policy: "hpa",
+      observation: { now: 0, currentReplicas: 1, pods: [{ cpuUsageMilli: 5 }] },
+    },
+    message: /^observation\.pods\[0\]\.cpuRequestMilli: /,
+  },
+  {
+    name: "negative replica count",
+    input: { policy: "kpa", observation: { now: 0, currentReplicas: -1 } },
+    message: /^observation\.currentReplicas: Too small.*\(got -1\)$/,
+  },
+  {
+    name: "another policy's state",
+    input: {
+      policy: "hpa",
+      observation: { now: 0, currentReplicas: 1, pods: [hpaPod(500)] },
+      state: { samples: [], panicSince: null, maxPanicPods: 0 },
+    },
+    message: /^state/,
+  },
+];
+
 Deno.test("evaluate", async (t) => {
   await t.step("answers {targetReplicas, reason, state} for every policy", () => {
     for (const policy of POLICY_NAMES) {
@@ -80,89 +162,10 @@ Deno.test("evaluate", async (t) => {
     });
     assert.deepEqual([out.targetReplicas, out.reason], [2, "MetricsUnavailable"]);
   });
+});
 
-  const errors: { name: string; input: unknown; message: RegExp }[] = [
-    { name: "not an object", input: [1], message: /^input must be a JSON object: got \[1\]$/ },
-    {
-      name: "unknown policy",
-      input: { policy: "vpa", observation: {} },
-      message: /^policy must be one of hpa, cpa-seed, cpa, kpa, queue: got "vpa"$/,
-    },
-    {
-      name: "unknown top-level key",
-      input: { policy: "hpa", observation: {}, sepc: {} },
-      message: /unknown key "sepc"/,
-    },
-    {
-      name: "misspelt spec field",
-      input: { policy: "queue", spec: { maxReplica: 3 }, observation: {} },
-      message: /^spec: Unrecognized key: "maxReplica"$/,
-    },
-    {
-      name: "out-of-range spec field names the value",
-      input: { policy: "kpa", spec: { targetConcurrencyPerReplica: 0 }, observation: {} },
-      message: /^spec\.targetConcurrencyPerReplica: Too small.*\(got 0\)$/,
-    },
-    {
-      name: "minReplicas above maxReplicas",
-      input: { policy: "cpa", spec: { minReplicas: 5, maxReplicas: 3 }, observation: {} },
-      message: /^spec\.minReplicas: minReplicas \(5\) must not exceed maxReplicas \(3\)$/,
-    },
-    {
-      name: "bad behavior policy type",
-      input: {
-        policy: "hpa",
-        spec: {
-          behavior: { scaleUp: { policies: [{ type: "Pod", value: 1, periodSeconds: 15 }] } },
-        },
-        observation: {},
-      },
-      message: /^spec\.behavior\.scaleUp\.policies\[0\]\.type: .*\(got "Pod"\)$/,
-    },
-    {
-      name: "empty behavior policies",
-      input: {
-        policy: "hpa",
-        spec: { behavior: { scaleDown: { policies: [] } } },
-        observation: {},
-      },
-      message: /^spec\.behavior\.scaleDown\.policies: Too small/,
-    },
-    { name: "missing observation", input: { policy: "hpa" }, message: /^observation is required$/ },
-    {
-      name: "missing now",
-      input: { policy: "queue", observation: { currentReplicas: 1 } },
-      message: /^observation\.now: Invalid input: expected number/,
-    },
-    {
-      name: "hpa needs pods",
-      input: { policy: "hpa", observation: { now: 0, currentReplicas: 1 } },
-      message: /^observation\.pods: /,
-    },
-    {
-      name: "hpa pods need a CPU request",
-      input: {
-        policy: "hpa",
-        observation: { now: 0, currentReplicas: 1, pods: [{ cpuUsageMilli: 5 }] },
-      },
-      message: /^observation\.pods\[0\]\.cpuRequestMilli: /,
-    },
-    {
-      name: "negative replica count",
-      input: { policy: "kpa", observation: { now: 0, currentReplicas: -1 } },
-      message: /^observation\.currentReplicas: Too small.*\(got -1\)$/,
-    },
-    {
-      name: "another policy's state",
-      input: {
-        policy: "hpa",
-        observation: { now: 0, currentReplicas: 1, pods: [hpaPod(500)] },
-        state: { samples: [], panicSince: null, maxPanicPods: 0 },
-      },
-      message: /^state/,
-    },
-  ];
-  for (const c of errors) {
+Deno.test("evaluate: rejects bad input", async (t) => {
+  for (const c of INPUT_ERRORS) {
     await t.step(`rejects: ${c.name}`, () => {
       assert.throws(() => evaluate(c.input), (e: unknown) => {
         assert.ok(e instanceof InputError, String(e));

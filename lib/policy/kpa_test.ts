@@ -10,100 +10,101 @@ function spec(over: Partial<KpaSpec> = {}): KpaSpec {
   return { ...KPA_DEFAULTS, maxReplicas: 100, ...over };
 }
 
+const DECIDE_CASES: {
+  name: string;
+  spec?: Partial<KpaSpec>;
+  state?: KpaState | null;
+  obs: Partial<Observation>;
+  want: number;
+  reason: string;
+}[] = [
+  {
+    name: "desired = ceil(concurrency / target)",
+    obs: { currentReplicas: 3, inFlight: 20, queueLength: 5 },
+    want: 3,
+    reason: "AtTarget",
+  },
+  {
+    name: "an explicit concurrency wins over inFlight + queueLength",
+    obs: { currentReplicas: 3, concurrency: 41, inFlight: 5 },
+    want: 5,
+    reason: "AboveTarget",
+  },
+  {
+    name: "max scale-up rate: ceil(rate × ready)",
+    spec: { maxScaleUpRate: 1.5 },
+    obs: { currentReplicas: 2, concurrency: 100 },
+    want: 3,
+    reason: "ScaleUpLimit",
+  },
+  {
+    name: "max scale-down rate 2: at most half the ready pods go",
+    obs: { currentReplicas: 10, concurrency: 0 },
+    want: 5,
+    reason: "ScaleDownLimit",
+  },
+  {
+    name: "panic threshold is relative to ready pods, not the replica count",
+    obs: {
+      currentReplicas: 4,
+      concurrency: 45,
+      pods: [{}, {}, { ready: false }, { phase: "Pending" }] as PodObservation[],
+    },
+    want: 5,
+    reason: "PanicMode",
+  },
+  {
+    name: "under the panic threshold: stable mode",
+    obs: { currentReplicas: 4, concurrency: 45 },
+    want: 5,
+    reason: "AboveTarget",
+  },
+  {
+    name: "a fresh autoscaler with several ready pods starts in panic at the current count",
+    state: null,
+    obs: { currentReplicas: 4, concurrency: 0 },
+    want: 4,
+    reason: "PanicHold",
+  },
+  {
+    name: "a fresh autoscaler with one pod does not",
+    state: null,
+    obs: { currentReplicas: 1, concurrency: 5 },
+    want: 1,
+    reason: "AtTarget",
+  },
+  {
+    name: "no ready pods count as one",
+    spec: { minReplicas: 0 },
+    obs: { currentReplicas: 0, concurrency: 5 },
+    want: 1,
+    reason: "AboveTarget",
+  },
+  {
+    name: "scale to zero when minReplicas is 0",
+    spec: { minReplicas: 0 },
+    obs: { currentReplicas: 1, concurrency: 0 },
+    want: 0,
+    reason: "BelowTarget",
+  },
+  {
+    name: "maxReplicas clamps last",
+    spec: { maxReplicas: 4 },
+    obs: { currentReplicas: 3, concurrency: 55 },
+    want: 4,
+    reason: "TooManyReplicas",
+  },
+  {
+    name: "minReplicas clamps last",
+    spec: { minReplicas: 2 },
+    obs: { currentReplicas: 2, concurrency: 1 },
+    want: 2,
+    reason: "TooFewReplicas",
+  },
+];
+
 Deno.test("decide", async (t) => {
-  const cases: {
-    name: string;
-    spec?: Partial<KpaSpec>;
-    state?: KpaState | null;
-    obs: Partial<Observation>;
-    want: number;
-    reason: string;
-  }[] = [
-    {
-      name: "desired = ceil(concurrency / target)",
-      obs: { currentReplicas: 3, inFlight: 20, queueLength: 5 },
-      want: 3,
-      reason: "AtTarget",
-    },
-    {
-      name: "an explicit concurrency wins over inFlight + queueLength",
-      obs: { currentReplicas: 3, concurrency: 41, inFlight: 5 },
-      want: 5,
-      reason: "AboveTarget",
-    },
-    {
-      name: "max scale-up rate: ceil(rate × ready)",
-      spec: { maxScaleUpRate: 1.5 },
-      obs: { currentReplicas: 2, concurrency: 100 },
-      want: 3,
-      reason: "ScaleUpLimit",
-    },
-    {
-      name: "max scale-down rate 2: at most half the ready pods go",
-      obs: { currentReplicas: 10, concurrency: 0 },
-      want: 5,
-      reason: "ScaleDownLimit",
-    },
-    {
-      name: "panic threshold is relative to ready pods, not the replica count",
-      obs: {
-        currentReplicas: 4,
-        concurrency: 45,
-        pods: [{}, {}, { ready: false }, { phase: "Pending" }] as PodObservation[],
-      },
-      want: 5,
-      reason: "PanicMode",
-    },
-    {
-      name: "under the panic threshold: stable mode",
-      obs: { currentReplicas: 4, concurrency: 45 },
-      want: 5,
-      reason: "AboveTarget",
-    },
-    {
-      name: "a fresh autoscaler with several ready pods starts in panic at the current count",
-      state: null,
-      obs: { currentReplicas: 4, concurrency: 0 },
-      want: 4,
-      reason: "PanicHold",
-    },
-    {
-      name: "a fresh autoscaler with one pod does not",
-      state: null,
-      obs: { currentReplicas: 1, concurrency: 5 },
-      want: 1,
-      reason: "AtTarget",
-    },
-    {
-      name: "no ready pods count as one",
-      spec: { minReplicas: 0 },
-      obs: { currentReplicas: 0, concurrency: 5 },
-      want: 1,
-      reason: "AboveTarget",
-    },
-    {
-      name: "scale to zero when minReplicas is 0",
-      spec: { minReplicas: 0 },
-      obs: { currentReplicas: 1, concurrency: 0 },
-      want: 0,
-      reason: "BelowTarget",
-    },
-    {
-      name: "maxReplicas clamps last",
-      spec: { maxReplicas: 4 },
-      obs: { currentReplicas: 3, concurrency: 55 },
-      want: 4,
-      reason: "TooManyReplicas",
-    },
-    {
-      name: "minReplicas clamps last",
-      spec: { minReplicas: 2 },
-      obs: { currentReplicas: 2, concurrency: 1 },
-      want: 2,
-      reason: "TooFewReplicas",
-    },
-  ];
-  for (const c of cases) {
+  for (const c of DECIDE_CASES) {
     await t.step(c.name, () => {
       const state = c.state === null ? undefined : c.state ?? CALM;
       const d = decide(spec(c.spec), state, { now: 100, currentReplicas: 1, ...c.obs });

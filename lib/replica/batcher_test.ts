@@ -28,7 +28,7 @@ function setup(options: { maxBatch?: number; maxDelayMs?: number; maxQueue?: num
   return { clock, batcher, ...ctl };
 }
 
-Deno.test("Batcher", async (t) => {
+Deno.test("Batcher: forming batches", async (t) => {
   await t.step("a request after a quiet spell, to an idle model, runs at once", async () => {
     const { batcher, batches, finishNext } = setup();
     const p = batcher.submit(1);
@@ -99,7 +99,9 @@ Deno.test("Batcher", async (t) => {
     finishNext();
     assert.equal((await p).value, 70);
   });
+});
 
+Deno.test("Batcher: rejections and failures", async (t) => {
   await t.step("a full line rejects with QueueFullError", async () => {
     const { batcher } = setup({ maxQueue: 2 });
     const ps = [batcher.submit(1), batcher.submit(2), batcher.submit(3)]; // one runs, two wait
@@ -149,7 +151,9 @@ Deno.test("Batcher", async (t) => {
       assert.equal((await batcher.submit(4)).value, 4);
     },
   );
+});
 
+Deno.test("Batcher: idle and options", async (t) => {
   await t.step("idle() resolves once everything has run", async () => {
     const { clock, batcher, finishNext } = setup({ maxDelayMs: 1 });
     const p = batcher.submit(1);

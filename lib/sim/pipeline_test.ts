@@ -32,6 +32,25 @@ function setup(calibration: Partial<Calibration> = {}) {
   return { heap, rec, cluster, pipeline, until };
 }
 
+/** A minute of an arrival every 0.5 s, scraped every 15 s; the observation at 61 s. */
+function steadyMinute(calibration: Partial<Calibration> = {}) {
+  const { cluster, pipeline, until } = setup(calibration);
+  cluster.addReady(1, 0);
+  pipeline.scrape(0);
+  for (let i = 0; i < 120; i++) {
+    const t = i * 0.5;
+    if (t > 0 && t % 15 === 0) {
+      until(t);
+      pipeline.scrape(t);
+    }
+    until(t);
+    cluster.arrive(t);
+  }
+  until(60);
+  pipeline.scrape(60);
+  return pipeline.observation(61, 1);
+}
+
 Deno.test("MetricsPipeline observation", async (t) => {
   await t.step("before any scrape: pods only, no metrics", () => {
     const { cluster, pipeline } = setup();
@@ -42,24 +61,6 @@ Deno.test("MetricsPipeline observation", async (t) => {
     assert.equal(obs.arrivalRatePerSecond, undefined);
     assert.equal(obs.p95LatencySeconds, undefined);
   });
-  /** A minute of an arrival every 0.5 s, scraped every 15 s; the observation at 61 s. */
-  const steadyMinute = (calibration: Partial<Calibration> = {}) => {
-    const { cluster, pipeline, until } = setup(calibration);
-    cluster.addReady(1, 0);
-    pipeline.scrape(0);
-    for (let i = 0; i < 120; i++) {
-      const t = i * 0.5;
-      if (t > 0 && t % 15 === 0) {
-        until(t);
-        pipeline.scrape(t);
-      }
-      until(t);
-      cluster.arrive(t);
-    }
-    until(60);
-    pipeline.scrape(60);
-    return pipeline.observation(61, 1);
-  };
   await t.step("rate, p95 and CPU after a minute of steady load", () => {
     const obs = steadyMinute();
     assert.equal(obs.arrivalRatePerSecond, 2);
