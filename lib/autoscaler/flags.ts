@@ -67,6 +67,11 @@ export const AUTOSCALER_FLAGS = {
   host: str("0.0.0.0", "address to listen on"),
   port: int(5000, 0, 65535, "port of /metrics and the CPA API (0 = any free port)"),
   "decision-log": str("-", "JSONL decision log file (- = stdout)"),
+  emulated: {
+    type: "boolean",
+    default: false,
+    help: "the replicas are hollow (replica --backend emulated): pod CPU is their emulated CPU",
+  },
 } as const;
 
 /** Usage of `autoscaler run --help`. */

@@ -10,6 +10,8 @@ import {
   createPrometheusSource,
   createRegistry,
   createScrapeSource,
+  EMULATED_CPU_METRIC,
+  EMULATED_CPU_QUERY,
   type MetricSource,
   scrapeAll,
   SeriesStore,
@@ -71,12 +73,16 @@ async function runSpec(o: AutoscalerOptions): Promise<Record<string, unknown>> {
   return spec;
 }
 
-/** Prometheus, or the built-in scraper's series store. */
+/** Prometheus, or the built-in scraper's series store; hollow replicas report emulated CPU. */
 async function metricSource(o: AutoscalerOptions, store: SeriesStore): Promise<MetricSource> {
-  if (o.metrics !== "prometheus") return createScrapeSource({ store, windowS: o.windowS });
+  if (o.metrics !== "prometheus") {
+    const cpuMetric = o.emulated ? EMULATED_CPU_METRIC : undefined;
+    return createScrapeSource({ store, windowS: o.windowS, cpuMetric });
+  }
+  const emulated = o.emulated ? { podCpu: EMULATED_CPU_QUERY } : {};
   return createPrometheusSource({
     url: o.prometheus,
-    queries: await jsonFlag(o.queries, "queries"),
+    queries: { ...emulated, ...await jsonFlag(o.queries, "queries") },
     timeoutMs: o.queryTimeoutMs,
     podLabel: o.podLabel,
   });

@@ -41,6 +41,8 @@ export {
   createPrometheusSource,
   createScrapeSource,
   DEFAULT_QUERIES,
+  EMULATED_CPU_METRIC,
+  EMULATED_CPU_QUERY,
   type MetricField,
   type MetricReading,
   type MetricSource,

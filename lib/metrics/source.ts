@@ -172,7 +172,15 @@ export interface ScrapeSourceOptions {
   windowS?: number;
   /** Latency quantile (0.95). */
   quantile?: number;
+  /** The per-pod CPU counter (default `process_cpu_seconds_total`; hollow replicas: {@link EMULATED_CPU_METRIC}). */
+  cpuMetric?: string;
 }
+
+/** The CPU counter of hollow replicas (`replica --backend emulated`): what a real one would use. */
+export const EMULATED_CPU_METRIC = "replica_emulated_cpu_seconds_total";
+
+/** The `podCpu` query over hollow replicas' {@link EMULATED_CPU_METRIC}. */
+export const EMULATED_CPU_QUERY = `rate(${EMULATED_CPU_METRIC}[1m])`;
 
 /** A source reading the built-in scraper's store. */
 export function createScrapeSource(options: ScrapeSourceOptions): MetricSource {
@@ -214,7 +222,7 @@ export function createScrapeSource(options: ScrapeSourceOptions): MetricSource {
       const inflight = single(store.instant("dispatcher_inflight"));
       set("queueLength", queue);
       set("inFlight", queue === undefined || inflight === undefined ? undefined : inflight - queue);
-      const cpu = store.rate("process_cpu_seconds_total", windowS, now);
+      const cpu = store.rate(options.cpuMetric ?? "process_cpu_seconds_total", windowS, now);
       if (cpu.length === 0) reading.missing.push("podCpu");
       for (const item of cpu) {
         const key = item.labels.instance;

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { createScrapeSource, DEFAULT_QUERIES } from "./source.ts";
+import {
+  createScrapeSource,
+  DEFAULT_QUERIES,
+  EMULATED_CPU_METRIC,
+  EMULATED_CPU_QUERY,
+} from "./source.ts";
 import { SeriesStore } from "./scraper.ts";
 
 const D = "http://127.0.0.1:5052";
@@ -39,4 +44,21 @@ Deno.test("createScrapeSource: the p95 is the users' latency", async (t) => {
       /dispatcher_request_duration_seconds_bucket\{code!~"4\.\."\}/,
     );
   });
+});
+
+Deno.test("createScrapeSource: hollow replicas' pod CPU is their emulated CPU", async () => {
+  const store = new SeriesStore({ retentionS: 120 });
+  const replica = "http://127.0.0.1:6001";
+  const cpu = (own: number, emulated: number) => [
+    { name: "process_cpu_seconds_total", labels: {}, value: own },
+    { name: EMULATED_CPU_METRIC, labels: {}, value: emulated },
+  ];
+  store.ingest(replica, cpu(0, 0), 1000);
+  store.ingest(replica, cpu(3, 48), 1060);
+  const own = await createScrapeSource({ store, windowS: 60 }).read(1060);
+  const emulated = await createScrapeSource({ store, windowS: 60, cpuMetric: EMULATED_CPU_METRIC })
+    .read(1060);
+  assert.deepEqual(Object.values(own.podCpuCores), [0.05]);
+  assert.deepEqual(Object.values(emulated.podCpuCores), [0.8]);
+  assert.equal(EMULATED_CPU_QUERY, "rate(replica_emulated_cpu_seconds_total[1m])");
 });
