@@ -100,26 +100,31 @@ Deno.test({
         assert.equal((await actuator.pods()).length, 1);
       });
 
-      await t.step("--startup-delay-s keeps a new replica Pending before it starts", async () => {
-        const delayed = new LocalActuator({
-          min: 0,
-          max: 1,
-          dispatchers: [dispatcher.url],
-          replicaArgs: REPLICA_ARGS,
-          startupDelayS: 1,
-          log: () => {},
-        });
-        try {
-          const t0 = Date.now();
-          await delayed.scale(1);
-          const [pod] = await delayed.pods();
-          assert.deepEqual([pod.phase, pod.ready], ["Pending", false]);
-          await delayed.settled(60_000);
-          assert.ok(Date.now() - t0 >= 1000);
-        } finally {
-          await delayed.close();
-        }
-      });
+      await t.step(
+        "a drawn startup delay keeps a new replica Pending before it starts",
+        async () => {
+          let draws = 0;
+          const delayed = new LocalActuator({
+            min: 0,
+            max: 1,
+            dispatchers: [dispatcher.url],
+            replicaArgs: REPLICA_ARGS,
+            startupDelayS: () => (draws++, 1),
+            log: () => {},
+          });
+          try {
+            const t0 = Date.now();
+            await delayed.scale(1);
+            const [pod] = await delayed.pods();
+            assert.deepEqual([pod.phase, pod.ready], ["Pending", false]);
+            await delayed.settled(60_000);
+            assert.ok(Date.now() - t0 >= 1000);
+            assert.equal(draws, 1, "one delay drawn per new replica");
+          } finally {
+            await delayed.close();
+          }
+        },
+      );
 
       await t.step("close drains and stops everything", async () => {
         await actuator.close();

@@ -30,8 +30,8 @@ export interface LocalActuatorOptions {
   replicaArgs?: string[];
   /** Deno permission flags for the replica. */
   denoArgs?: string[];
-  /** Delay before a new replica starts, seconds. */
-  startupDelayS?: number;
+  /** Delay before a new replica starts, seconds, or a draw of it per replica. */
+  startupDelayS?: number | (() => number);
   /** CPU request reported per replica, millicores. */
   cpuRequestMilli?: number;
   /** Longest wait for a replica to become ready, ms. */
@@ -177,7 +177,9 @@ export class LocalActuator implements Actuator {
   }
 
   async #runProc(proc: Proc): Promise<void> {
-    if (this.#o.startupDelayS > 0) await sleep(this.#o.startupDelayS * 1000);
+    const delay = this.#o.startupDelayS;
+    const seconds = typeof delay === "function" ? delay() : delay;
+    if (seconds > 0) await sleep(seconds * 1000);
     if (proc.deleting) return;
     const { child, ready } = spawnReplica({
       script: this.#o.script,

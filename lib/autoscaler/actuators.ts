@@ -11,7 +11,8 @@ import {
   listReplicas,
   LocalActuator,
 } from "../actuator/mod.ts";
-import type { Logger } from "../shared/mod.ts";
+import { createRng, type Logger } from "../shared/mod.ts";
+import { createStartupSampler, K8S_CALIBRATION } from "../sim/mod.ts";
 import type { AutoscalerOptions } from "./flags.ts";
 
 /** The replicas the first dispatcher lists, as pods (the dry run's view of the world). */
@@ -34,6 +35,11 @@ function dispatcherPods(o: AutoscalerOptions, dispatcher: string): () => Promise
   };
 }
 
+/** Startup delays drawn like the simulator's pods (its built-in cluster calibration). */
+function clusterStartup(): () => number {
+  return createStartupSampler(K8S_CALIBRATION.startup, createRng(Date.now() >>> 0));
+}
+
 /** The actuator `--actuator` names, at its starting count. */
 export async function buildActuator(
   o: AutoscalerOptions,
@@ -49,7 +55,7 @@ export async function buildActuator(
       adminToken: o.adminToken,
       script: o.replicaScript,
       replicaArgs: o.replicaArgs.split(/\s+/).filter(Boolean),
-      startupDelayS: o.startupDelayS,
+      startupDelayS: o.startupDistribution === "cluster" ? clusterStartup() : o.startupDelayS,
       cpuRequestMilli: o.cpuRequestMilli,
       log,
     });

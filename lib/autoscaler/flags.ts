@@ -55,6 +55,14 @@ export const AUTOSCALER_FLAGS = {
     3600,
     "local: delay before a new replica starts (scheduling, pulls)",
   ),
+  "startup-distribution": {
+    type: "string",
+    default: "fixed",
+    choices: ["fixed", "cluster"],
+    help:
+      "local: fixed --startup-delay-s, or cluster: drawn per replica like a pod's start in the " +
+      "simulator (lognormal, median 20 s, at least 5 s)",
+  },
   "cpu-request-milli": int(
     1000,
     1,

@@ -25,6 +25,7 @@ export {
   type BatchTiming,
   type Calibration,
   createServiceSampler,
+  createStartupSampler,
   K8S_CALIBRATION,
   parseCalibration,
   type ServiceDistribution,
