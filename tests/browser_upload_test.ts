@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { chromium, type Page } from "playwright-core";
-import { type Started, startScript } from "./support/process.ts";
+import { startDispatcher, type Started, startScript } from "./support/process.ts";
 import { CHROMIUM, CHROMIUM_ARGS, skipWithoutChromium } from "./support/chromium.ts";
 
 const IMAGE = "testdata/images/chelsea.png";
@@ -59,12 +59,7 @@ Deno.test({
       "--threads=1",
       "--name=r-browser",
     ]);
-    const dispatcher = await startScript("dispatcher.ts", [
-      "--host=127.0.0.1",
-      "--port=0",
-      `--replicas=${replica.url}`,
-      "--health-interval-s=0.1",
-    ]);
+    const dispatcher = await startDispatcher([replica]);
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const dir = await Deno.makeTempDir();
     try {

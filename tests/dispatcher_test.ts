@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { waitFor } from "../lib/shared/mod.ts";
-import { type Started, startScript } from "./support/process.ts";
+import { startDispatcher, type Started, startScript } from "./support/process.ts";
 
 const STUB = "tests/support/stub_replica.ts";
 
@@ -13,13 +13,7 @@ function stub(name: string, delayMs: number, port = 0): Promise<Started> {
 }
 
 function dispatcher(replicas: Started[], flags: string[] = []): Promise<Started> {
-  return startScript("dispatcher.ts", [
-    "--host=127.0.0.1",
-    "--port=0",
-    `--replicas=${replicas.map((r) => r.url).join(",")}`,
-    "--health-interval-s=0.1",
-    ...flags,
-  ]);
+  return startDispatcher(replicas, flags);
 }
 
 async function predict(d: Started, headers: Record<string, string> = {}) {

@@ -14,7 +14,7 @@
  * loopback-only or token-protected (tests/security_access_test.ts).
  */
 import assert from "node:assert/strict";
-import { type Started, startScript } from "./support/process.ts";
+import { startDispatcher, type Started, startScript } from "./support/process.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -130,12 +130,7 @@ Deno.test({
     try {
       const stub = await startScript("tests/support/stub_replica.ts", ["--name=stub"]);
       started.push(stub);
-      const d = await startScript("dispatcher.ts", [
-        "--host=127.0.0.1",
-        "--port=0",
-        `--replicas=${stub.url}`,
-        "--health-interval-s=0.1",
-      ]);
+      const d = await startDispatcher([stub]);
       started.push(d);
       await new Promise((r) => setTimeout(r, 300));
       const paths = [

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { HttpError, readLimited, readPredictUpload } from "../lib/http/mod.ts";
-import { type Started, startScript } from "./support/process.ts";
+import { startDispatcher, type Started, startScript } from "./support/process.ts";
 
 /** A body stream that sends `first` and then nothing, forever (until cancelled). */
 function stalled(first: Uint8Array): ReadableStream<Uint8Array> {
@@ -132,14 +132,7 @@ Deno.test({
     try {
       const stub = await startScript("tests/support/stub_replica.ts", ["--name=s"]);
       started.push(stub);
-      const d = await startScript("dispatcher.ts", [
-        "--host=127.0.0.1",
-        "--port=0",
-        `--replicas=${stub.url}`,
-        "--health-interval-s=0.1",
-        "--body-timeout-s=0.5",
-        "--max-body-mb=1",
-      ]);
+      const d = await startDispatcher([stub], ["--body-timeout-s=0.5", "--max-body-mb=1"]);
       started.push(d);
       const port = d.port;
       const served = async () => {
@@ -228,13 +221,7 @@ Deno.test({
     try {
       const stub = await startScript("tests/support/stub_replica.ts", ["--delay-ms=300"]);
       started.push(stub);
-      const d = await startScript("dispatcher.ts", [
-        "--host=127.0.0.1",
-        "--port=0",
-        `--replicas=${stub.url}`,
-        "--health-interval-s=0.1",
-        "--max-inflight-mb=1",
-      ]);
+      const d = await startDispatcher([stub], ["--max-inflight-mb=1"]);
       started.push(d);
       await new Promise((r) => setTimeout(r, 300));
       await t.step("dispatcher: 10 bodies of 300 KB against a 1 MiB budget", async () => {
