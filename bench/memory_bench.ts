@@ -11,7 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
-import { jsonLines } from "../lib/shared/mod.ts";
+import { type Started, startScript } from "../lib/shared/mod.ts";
 
 const BODY_MIB = 16;
 const BURST = 40;
@@ -23,30 +23,6 @@ function kserveBody(): Uint8Array {
   const head = `{"inputs":[{"name":"data","shape":[${batch},3,224,224],"datatype":"FP32","data":[`;
   const text = head + "0.1,".repeat(batch * floats - 1) + "0.1]}]}";
   return new TextEncoder().encode(text);
-}
-
-interface Proc {
-  child: Deno.ChildProcess;
-  port: number;
-}
-
-/** Starts `deno run -A SCRIPT ARGS` in `cwd` and waits for its `ready` log line. */
-async function start(cwd: string, script: string, args: string[]): Promise<Proc> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, ...args],
-    cwd,
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  let port = 0;
-  for await (const entry of jsonLines(child.stderr)) {
-    if (entry.event === "listening") port = entry.port as number;
-    if (entry.event === "ready") break;
-  }
-  child.stderr.cancel().catch(() => {});
-  if (!port) throw new Error(`${script} did not start`);
-  return { child, port };
 }
 
 function rssMb(pid: number): number {
@@ -77,7 +53,7 @@ async function burst(url: string, body: Uint8Array, pid: number) {
   return { peak, statuses };
 }
 
-async function measure(proc: Proc, path: string, body: Uint8Array, afterS: number) {
+async function measure(proc: Started, path: string, body: Uint8Array, afterS: number) {
   const pid = proc.child.pid;
   await sleep(2000);
   const warm = rssMb(pid);
@@ -101,20 +77,20 @@ if (import.meta.main) {
   const repo = values.repo!;
   const afterS = Number(values["after-s"]);
   const body = kserveBody();
-  const replica = await start(repo, "replica.ts", [
+  const replica = await startScript("replica.ts", [
     "--host=127.0.0.1",
     "--port=0",
     "--backend=native",
     "--threads=1",
-  ]);
+  ], { cwd: repo });
   const replicaResult = await measure(replica, "/v2/models/resnet18/infer", body, afterS);
-  const stub = await start(".", "tests/support/stub_replica.ts", ["--delay-ms=200", "--port=0"]);
-  const dispatcher = await start(repo, "dispatcher.ts", [
+  const stub = await startScript("tests/support/stub_replica.ts", ["--delay-ms=200", "--port=0"]);
+  const dispatcher = await startScript("dispatcher.ts", [
     "--host=127.0.0.1",
     "--port=0",
     `--replicas=http://127.0.0.1:${stub.port}`,
     "--health-interval-s=0.2",
-  ]);
+  ], { cwd: repo });
   const dispatcherResult = await measure(dispatcher, "/v2/models/resnet18/infer", body, afterS);
   stub.child.kill("SIGKILL");
   await stub.child.status;

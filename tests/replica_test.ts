@@ -2,6 +2,7 @@
  * The replica as a real process on a loopback port, spoken to over real HTTP.
  */
 import assert from "node:assert/strict";
+import { scanBomb } from "../lib/testing/scan_bomb.ts";
 import { type Started, startScript } from "./support/process.ts";
 
 const IMAGES = "testdata/images";
@@ -23,30 +24,6 @@ async function post(url: string, body: BodyInit, headers: Record<string, string>
     json = undefined;
   }
   return { status: res.status, headers: res.headers, json, text };
-}
-
-/**
- * A grey JPEG of `width` × `height` whose `scans` scans hold one byte each: its markers declare
- * the decoding work of a many-scan progressive file, and the header check must refuse it.
- */
-function scanBomb(width: number, height: number, scans: number): Uint8Array {
-  const segment = (marker: number, payload: number[]) => {
-    const length = payload.length + 2;
-    return [0xff, marker, length >> 8, length & 0xff, ...payload];
-  };
-  const sof = segment(0xc0, [
-    8,
-    height >> 8,
-    height & 0xff,
-    width >> 8,
-    width & 0xff,
-    1,
-    1,
-    0x11,
-    0,
-  ]);
-  const sos = [...segment(0xda, [1, 1, 0, 0, 63, 0]), 7];
-  return Uint8Array.from([0xff, 0xd8, ...sof, ...Array(scans).fill(sos).flat(), 0xff, 0xd9]);
 }
 
 /** Expected status and error code per bad input, from shared/DESIGN.md's contract. */

@@ -152,6 +152,19 @@ export function checkImageSize(header: ImageHeader, maxPixels = DEFAULT_MAX_PIXE
 }
 
 /**
+ * Every check an image gets before decoding: its header (format, dimensions), its size against
+ * `maxPixels`, and its decoding work against the budget (see {@link checkDecodeWork}).
+ */
+export function checkImage(
+  bytes: Uint8Array,
+  maxPixels = DEFAULT_MAX_PIXELS,
+): { header: ImageHeader; work: number } {
+  const header = readImageHeader(bytes);
+  checkImageSize(header, maxPixels);
+  return { header, work: checkDecodeWork(bytes, header, maxPixels) };
+}
+
+/**
  * The decoding work of an image whose size passed {@link checkImageSize}, in pixel-scans
  * (width × height × passes: a JPEG's scans, counted by walking its markers to the end-of-image
  * marker; 1 for a PNG). Refuses more than `maxPixels` × {@link SCANS_PER_PIXEL_BUDGET} with

@@ -9,6 +9,7 @@ import {
   sniffFormat,
 } from "./header.ts";
 import { checkJpegComplete, MAX_JPEG_SCANS, readJpegFrame } from "./jpeg_markers.ts";
+import { scanBomb } from "../testing/scan_bomb.ts";
 
 const IMAGES = new URL("../../testdata/images/", import.meta.url);
 const BAD = new URL("../../testdata/bad_inputs/", import.meta.url);
@@ -200,22 +201,12 @@ Deno.test("checkJpegComplete", async (t) => {
   });
 });
 
-/** A grey JPEG frame header of `width` × `height`. */
-function sof(width: number, height: number): number[] {
-  return segment(0xc0, [8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0]);
-}
-
-/** A JPEG of `width` × `height` with `scans` scans of one byte each. */
-function scanned(width: number, height: number, scans: number): Uint8Array {
-  return jpeg(sof(width, height), Array.from({ length: scans }, () => [...SOS, 7]).flat(), EOI);
-}
-
 Deno.test("checkDecodeWork", async (t) => {
   const work = (bytes: Uint8Array, maxPixels?: number) =>
     checkDecodeWork(bytes, readImageHeader(bytes), maxPixels);
   await t.step("pixels times scans", () => {
-    assert.equal(work(scanned(100, 10, 1)), 1000);
-    assert.equal(work(scanned(100, 10, 10)), 10_000);
+    assert.equal(work(scanBomb(100, 10, 1)), 1000);
+    assert.equal(work(scanBomb(100, 10, 10)), 10_000);
   });
   await t.step("a PNG is one pass", () => {
     assert.equal(work(read(IMAGES, "chelsea.png")), 451 * 300);
@@ -226,13 +217,13 @@ Deno.test("checkDecodeWork", async (t) => {
   });
   await t.step("a 6324x6324 image in 100 scans is over the budget", () => {
     assertImageError(
-      () => work(scanned(6324, 6324, 100)),
+      () => work(scanBomb(6324, 6324, 100)),
       "too_complex",
       /6324x6324 in 100 scans = 3\.9992976e9 pixel-scans of decoding, over the 640000000 budget/,
     );
   });
   await t.step("the budget follows the pixel limit: 16 scans of maxPixels", () => {
-    assert.equal(work(scanned(1000, 1000, 16), 1_000_000), 16_000_000);
-    assertImageError(() => work(scanned(1000, 1000, 17), 1_000_000), "too_complex");
+    assert.equal(work(scanBomb(1000, 1000, 16), 1_000_000), 16_000_000);
+    assertImageError(() => work(scanBomb(1000, 1000, 17), 1_000_000), "too_complex");
   });
 });

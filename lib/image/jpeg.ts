@@ -9,7 +9,7 @@
  */
 
 import { undecodable } from "./error.ts";
-import { checkJpegComplete, readJpegFrame } from "./jpeg_markers.ts";
+import { readJpegFrame } from "./jpeg_markers.ts";
 import type { PixelView } from "./pixels.ts";
 
 /** Wasm memory kept between decodes; a larger instance is dropped after use. */
@@ -187,18 +187,16 @@ export interface JpegDecodeOptions {
 
 /**
  * Decodes a JPEG and calls `use` with a view of its pixels in wasm memory, valid only during the
- * call; returns what `use` returns. Throws `undecodable` for a truncated file (no end-of-image
- * marker, however libjpeg would pad it), more than 1000 scans, or any libjpeg error. Check the
- * dimensions with `checkImageSize` first: memory is allocated for them.
+ * call; returns what `use` returns. Throws `undecodable` for any libjpeg error. Check the image
+ * with `checkImage` first: memory is allocated for its dimensions, and that check refuses a
+ * truncated file (no end-of-image marker, however libjpeg would pad it) and a costly one.
  */
 export function withDecodedJpeg<T>(
   bytes: Uint8Array,
   use: (view: PixelView) => T,
   options: JpegDecodeOptions = {},
 ): T {
-  const frame = readJpegFrame(bytes);
-  checkJpegComplete(bytes, frame.end);
-  const { width, height, components } = frame;
+  const { width, height, components } = readJpegFrame(bytes);
   const [format, bpp] = components === 1
     ? [TJPF_GRAY, 1]
     : components === 4

@@ -16,6 +16,7 @@
 export { crc32 } from "./png_chunks.ts";
 export {
   checkDecodeWork,
+  checkImage,
   checkImageSize,
   DEFAULT_MAX_PIXELS,
   ImageError,

@@ -10,7 +10,7 @@
  */
 
 import { undecodable } from "./error.ts";
-import { checkDecodeWork, checkImageSize, type ImageFormat, readImageHeader } from "./header.ts";
+import { checkImage, type ImageFormat } from "./header.ts";
 import { withDecodedJpeg } from "./jpeg.ts";
 import { packedView, type PixelView, toRgb } from "./pixels.ts";
 import { decodePng } from "./png.ts";
@@ -20,6 +20,7 @@ import { writeChw } from "./tensor.ts";
 export { formatPixels, ImageError, type ImageErrorCode } from "./error.ts";
 export {
   checkDecodeWork,
+  checkImage,
   checkImageSize,
   DEFAULT_MAX_PIXELS,
   type ImageFormat,
@@ -102,10 +103,7 @@ function withPixels<T>(
   options: DecodeOptions,
   use: (view: PixelView, format: ImageFormat, mode: string) => T,
 ): T {
-  const header = readImageHeader(bytes);
-  checkImageSize(header, options.maxPixels);
-  checkDecodeWork(bytes, header, options.maxPixels);
-  const { format, mode } = header;
+  const { format, mode } = checkImage(bytes, options.maxPixels).header;
   if (format === "jpeg") return withDecodedJpeg(bytes, (view) => use(view, format, mode), options);
   let view: PixelView;
   try {

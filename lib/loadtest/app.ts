@@ -164,8 +164,7 @@ async function runLoadTest(
 ): Promise<LoadTestOutcome> {
   const prepared = await prepareRun(opts, io.fetch);
   const sink = await openRequestsSink(opts.outDir);
-  const limit = Number.isFinite(opts.connections) ? opts.connections : opts.preconnect;
-  await prepared.sender.preconnect(Math.min(opts.preconnect, limit));
+  await prepared.sender.preconnect(Math.min(opts.preconnect, opts.connections));
   await warmUp(prepared.sender, opts.warmup, prepared.schedule.length);
   collectGarbage();
   const recorder = createRecorder({ sloMs: opts.sloMs });

@@ -7,13 +7,7 @@
  */
 import { isWholeBuffer } from "../shared/mod.ts";
 import type { DecodeReply, DecodeRequest } from "./decode_worker.ts";
-import {
-  checkDecodeWork,
-  checkImageSize,
-  ImageError,
-  imageToTensor,
-  readImageHeader,
-} from "../image/mod.ts";
+import { checkImage, ImageError, imageToTensor } from "../image/mod.ts";
 
 /** One image as the model takes it. */
 export interface DecodedTensor {
@@ -79,9 +73,7 @@ export function adaptiveDecoder(
   return (bytes, options) => {
     let work: number;
     try {
-      const header = readImageHeader(bytes);
-      checkImageSize(header, options.maxPixels);
-      work = checkDecodeWork(bytes, header, options.maxPixels);
+      work = checkImage(bytes, options.maxPixels).work;
     } catch {
       return inProcessDecoder(bytes, options); // refused from the header, answered at once
     }

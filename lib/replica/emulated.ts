@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { checkDecodeWork, checkImageSize, readImageHeader } from "../image/mod.ts";
+import { checkImage } from "../image/mod.ts";
 import { IMAGE_FLOATS, type InferenceModel } from "../model/mod.ts";
 import { type Calibration, createServiceSampler } from "../sim/mod.ts";
 import { createRng } from "../shared/mod.ts";
@@ -83,9 +83,7 @@ export function createEmulatedModel(o: EmulatedModelOptions): EmulatedModel {
 export const headerOnlyDecoder: ImageDecoder = (bytes, options) => {
   try {
     const started = performance.now();
-    const header = readImageHeader(bytes);
-    checkImageSize(header, options.maxPixels);
-    checkDecodeWork(bytes, header, options.maxPixels);
+    const { header } = checkImage(bytes, options.maxPixels);
     const tensor = options.out ?? new Float32Array(IMAGE_FLOATS);
     tensor.fill(((bytes.length * 2654435761) >>> 0) / 4294967296);
     const decoded: DecodedTensor = {

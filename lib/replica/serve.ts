@@ -100,24 +100,23 @@ async function emulatedCalibration(path: string): Promise<Calibration> {
   }
 }
 
-/** A hollow replica's engine: the emulated model, header-only decoding, no decode pool. */
-async function startEmulatedEngine(
+/** The model part of an engine: its identity and the model the batches run on. */
+type Loaded = Pick<Engine, "manifest" | "model" | "pool" | "emulated">;
+
+/** A hollow replica's model: calibrated sleeps, its CPU counted; header-only decoding. */
+async function emulatedModel(
   options: ReplicaOptions,
-  metrics: ReplicaMetrics,
-  registry: Registry,
-): Promise<Engine> {
+  parts: { labels: string[]; batches: TensorPool; registry: Registry },
+): Promise<Loaded> {
   const calibration = await emulatedCalibration(options.calibration);
-  const labels = await readLabels(options.labels);
-  const tensors = new TensorPool(IMAGE_FLOATS, 4 * options.maxBatch);
-  const batches = new TensorPool(options.maxBatch * IMAGE_FLOATS, 2);
   const model = createEmulatedModel({
     calibration,
     maxBatch: options.maxBatch,
-    classes: labels.length,
+    classes: parts.labels.length,
     seed: (options.port * 2654435761 + Date.now()) >>> 0,
-    returnInput: (input) => batches.give(input),
+    returnInput: (input) => parts.batches.give(input),
   });
-  emulatedCpuMetric(registry, () => model.cpuSeconds);
+  emulatedCpuMetric(parts.registry, () => model.cpuSeconds);
   const manifest: ModelManifest = {
     name: "resnet18",
     source: `emulated:${calibration.name}`,
@@ -128,32 +127,41 @@ async function startEmulatedEngine(
     outputs: ["logits"],
     created: new Date().toISOString(),
   };
-  const batcher = modelBatcher(model, batches, metrics, options);
-  return { manifest, labels, model, batcher, tensors, batches, emulated: true };
+  return { manifest, model, emulated: true };
 }
 
-/** Loads the model into its worker and builds the batcher, buffer pools and decode pool. */
+/** ResNet18 from `--model` in its worker, and the decode pool. */
+async function onnxModel(
+  options: ReplicaOptions,
+  parts: { batches: TensorPool; tensors: TensorPool },
+): Promise<Loaded> {
+  await initJpegCodec();
+  const bytes = await Deno.readFile(options.model);
+  const manifest = await readManifest(options.model, bytes);
+  const model = await loadWorkerModel(bytes, {
+    backend: options.backend as "wasm" | "native",
+    threads: options.threads,
+  }, { returnInput: (input) => parts.batches.give(input) });
+  const pool = options.decodeWorkers > 0
+    ? createDecodePool(options.decodeWorkers, { returnBuffer: (t) => parts.tensors.give(t) })
+    : undefined;
+  return { manifest, model, pool };
+}
+
+/** Loads the model (or its emulation) and builds the batcher, buffer pools and decode pool. */
 async function startEngine(
   options: ReplicaOptions,
   metrics: ReplicaMetrics,
   registry: Registry,
 ): Promise<Engine> {
-  if (options.backend === "emulated") return startEmulatedEngine(options, metrics, registry);
-  await initJpegCodec();
-  const bytes = await Deno.readFile(options.model);
-  const manifest = await readManifest(options.model, bytes);
   const labels = await readLabels(options.labels);
   const tensors = new TensorPool(IMAGE_FLOATS, 4 * options.maxBatch);
   const batches = new TensorPool(options.maxBatch * IMAGE_FLOATS, 2);
-  const model = await loadWorkerModel(bytes, {
-    backend: options.backend as "wasm" | "native",
-    threads: options.threads,
-  }, { returnInput: (input) => batches.give(input) });
-  const batcher = modelBatcher(model, batches, metrics, options);
-  const pool = options.decodeWorkers > 0
-    ? createDecodePool(options.decodeWorkers, { returnBuffer: (t) => tensors.give(t) })
-    : undefined;
-  return { manifest, labels, model, batcher, tensors, batches, pool };
+  const loaded = options.backend === "emulated"
+    ? await emulatedModel(options, { labels, batches, registry })
+    : await onnxModel(options, { batches, tensors });
+  const batcher = modelBatcher(loaded.model, batches, metrics, options);
+  return { ...loaded, labels, batcher, tensors, batches };
 }
 
 /** Decodes inline while the request is the only one in hand (no thread hop), else in the pool. */

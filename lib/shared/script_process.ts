@@ -27,7 +27,13 @@ export interface Started {
 export async function startScript(
   script: string,
   args: string[],
-  options: { readyEvent?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+  options: {
+    readyEvent?: string;
+    timeoutMs?: number;
+    env?: Record<string, string>;
+    /** Working directory (default this process's): another checkout, for before/after runs. */
+    cwd?: string;
+  } = {},
 ): Promise<Started> {
   const readyEvent = options.readyEvent ?? "ready";
   const child = new Deno.Command(Deno.execPath(), {
@@ -35,6 +41,7 @@ export async function startScript(
     stdout: "null",
     stderr: "piped",
     env: { NO_COLOR: "1", ...options.env },
+    cwd: options.cwd,
   }).spawn();
   const logs: Record<string, unknown>[] = [];
   let port = 0;
